@@ -1,0 +1,2 @@
+/** @voice-assistant/daemon: composes sip-stack, rtp and ai-pipeline. */
+export {};

@@ -1,0 +1,2 @@
+/** Test doubles for rtp users. */
+export {};

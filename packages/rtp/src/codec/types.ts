@@ -1,0 +1,31 @@
+/**
+ * Audio codec contract. PCM is always signed 16-bit mono (`Int16Array`) at the codec's
+ * `sampleRate`; one frame is `frameMs` long (20 ms by default).
+ */
+
+export interface AudioEncoder {
+  /** Encode one frame of PCM (exactly `sampleRate * frameMs / 1000` samples). */
+  encode(pcm: Int16Array): Buffer;
+}
+
+export interface AudioDecoder {
+  /** Decode one payload to PCM at `sampleRate`. */
+  decode(payload: Buffer): Int16Array;
+  /**
+   * Produce a concealment frame for one lost packet of `samples` samples (PLC).
+   * `next`, when known, is the following packet's payload (Opus in-band FEC).
+   */
+  conceal(samples: number, next?: Buffer): Int16Array;
+}
+
+/** Static description of a codec as negotiated in SDP. */
+export interface CodecInfo {
+  /** SDP encoding name, upper-case as conventional: `PCMU`, `PCMA`, `opus`, `G722`, `telephone-event`. */
+  readonly name: string;
+  /** RTP clock rate in Hz (8000 for G.711, 48000 for Opus per RFC 7587). */
+  readonly clockRate: number;
+  /** Audio channels in SDP (`opus/48000/2`); 1 when absent. */
+  readonly channels: number;
+  /** PCM rate the codec decodes to / encodes from (8000 for G.711; 8000..48000 for Opus). */
+  readonly sampleRate: number;
+}

@@ -1,0 +1,3 @@
+/** @voice-assistant/rtp: RTP/RTCP, SRTP, jitter buffer, codecs, DTMF and SDP offer/answer. */
+export type * from './packet/types.js';
+export type * from './codec/types.js';

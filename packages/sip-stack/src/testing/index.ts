@@ -1,0 +1,2 @@
+/** Test doubles for sip-stack users: fake clock, fake transports. */
+export {};
