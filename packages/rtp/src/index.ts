@@ -2,3 +2,9 @@
 export type * from './packet/types.js';
 export type * from './codec/types.js';
 export * from './packet/rtp-packet.js';
+export * from './codec/g711.js';
+export * from './codec/g711-codec.js';
+export * from './codec/packet-loss-concealment.js';
+export * from './codec/resample.js';
+export * from './codec/opus.js';
+export * from './codec/codec-registry.js';
