@@ -1,0 +1,304 @@
+/**
+ * SIP message parser (RFC 3261 §7, §18.3). Pure, index-based, never throws.
+ *
+ * The head (start line + headers) is decoded as latin1 so that string indices equal
+ * byte offsets; values containing bytes >= 0x80 are re-decoded as UTF-8 (RFC 3261 §25:
+ * TEXT-UTF8). The body is a zero-copy view (`subarray`) of the input buffer.
+ */
+import { canonicalHeaderName } from './header-names.js';
+import type { SipHeader, SipMessage, SipParseResult, SipRequest } from './types.js';
+
+/** Options of {@link parseMessage}. */
+export interface ParseOptions {
+  /**
+   * Largest accepted message in bytes; larger input yields status 513 (RFC 3261 §21.5.14).
+   * Default 65535 for datagrams (the UDP maximum) and 1 MiB for streams.
+   */
+  readonly maxSize?: number;
+  /**
+   * True for stream transports (TCP/TLS/WS): Content-Length is then mandatory
+   * (RFC 3261 §18.3). Default false (datagram).
+   */
+  readonly stream?: boolean;
+}
+
+/** Default maximum datagram message size in bytes (the UDP payload maximum). */
+export const DEFAULT_MAX_DATAGRAM_SIZE = 65535;
+/** Default maximum stream message size in bytes (1 MiB). */
+export const DEFAULT_MAX_STREAM_SIZE = 1024 * 1024;
+
+/** token chars (RFC 3261 §25.1): alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" */
+const TOKEN = new Uint8Array(128);
+for (let c = 0x30; c <= 0x39; c++) TOKEN[c] = 1;
+for (let c = 0x41; c <= 0x5a; c++) TOKEN[c] = 1;
+for (let c = 0x61; c <= 0x7a; c++) TOKEN[c] = 1;
+for (const ch of "-.!%*_+`'~") TOKEN[ch.charCodeAt(0)] = 1;
+
+/** True when `s` is a non-empty RFC 3261 token. */
+export function isToken(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || TOKEN[c] !== 1) return false;
+  }
+  return true;
+}
+
+const HIGH = /[\x80-\xff]/;
+const EMPTY = Buffer.alloc(0);
+
+function utf8(s: string): string {
+  return HIGH.test(s) ? Buffer.from(s, 'latin1').toString('utf8') : s;
+}
+
+/** Slice s[start,end) with SP/HT trimmed on both sides (not String#trim: 0xA0 is data). */
+function trimmed(s: string, start: number, end: number): string {
+  while (start < end) {
+    const c = s.charCodeAt(start);
+    if (c !== 0x20 && c !== 0x09) break;
+    start++;
+  }
+  while (end > start) {
+    const c = s.charCodeAt(end - 1);
+    if (c !== 0x20 && c !== 0x09) break;
+    end--;
+  }
+  return s.slice(start, end);
+}
+
+function isDigits(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+const SIP_VERSION_RE = /^SIP\/\d+\.\d+$/i;
+
+function isSip20(v: string): boolean {
+  return v === 'SIP/2.0' || v.toUpperCase() === 'SIP/2.0';
+}
+
+interface Failure {
+  reason: string;
+  status: number | undefined;
+}
+
+/**
+ * Parse one SIP message from `buf`.
+ *
+ * - Leading CRLFs are skipped (RFC 3261 §7.5).
+ * - Header names are canonicalised (compact forms expanded, RFC 3261 §7.3.3); folded
+ *   lines are joined with one space (RFC 3261 §7.3.1); values are trimmed.
+ * - Datagram (default): a body shorter than Content-Length is a 400; bytes beyond
+ *   Content-Length are discarded; without Content-Length the body is the rest
+ *   (RFC 3261 §18.3). Stream: Content-Length is mandatory.
+ * - Requests with a version other than SIP/2.0 yield status 505 (RFC 3261 §21.5.20); requests lacking Via, From, To, Call-ID or CSeq yield 400 (§8.1.1).
+ * - Malformed responses yield `ok: false` without a status: drop them.
+ *
+ * Never throws. On failure `partial` holds the request when it has Via, From, To,
+ * Call-ID and CSeq, so that a UAS can answer it.
+ */
+export function parseMessage(buf: Buffer, opts?: ParseOptions): SipParseResult {
+  try {
+    return parseUnchecked(buf, opts?.stream === true, opts?.maxSize);
+  } catch (err) {
+    // Defensive only: the parser is written not to throw.
+    return { ok: false, reason: `parser failure: ${String(err)}` };
+  }
+}
+
+function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undefined): SipParseResult {
+  const maxSize = maxSizeOpt ?? (stream ? DEFAULT_MAX_STREAM_SIZE : DEFAULT_MAX_DATAGRAM_SIZE);
+  const len = buf.length;
+  let pos = 0;
+  // RFC 3261 §7.5: ignore CRLFs preceding the start line.
+  while (pos < len && (buf[pos] === 0x0d || buf[pos] === 0x0a)) pos++;
+  if (pos >= len) return { ok: false, reason: 'empty message' };
+
+  const sep = buf.indexOf('\r\n\r\n', pos, 'latin1');
+  const headLimit = sep >= 0 ? sep + 4 : Math.min(len, maxSize + 4);
+  const s = buf.toString('latin1', 0, headLimit);
+  const high = HIGH.test(s);
+
+  let fail: Failure | undefined;
+  const failWith = (reason: string, status: number | undefined): void => {
+    if (fail === undefined) fail = { reason, status };
+  };
+
+  // ---- start line (RFC 3261 §7.1, §7.2)
+  let nl = s.indexOf('\n', pos);
+  if (nl < 0) return { ok: false, reason: 'no line end after start line' };
+  let le = nl > pos && s.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+  const isResponse =
+    s.startsWith('SIP/', pos) ||
+    ((s.charCodeAt(pos) | 0x20) === 0x73 && s.slice(pos, pos + 4).toUpperCase() === 'SIP/');
+
+  let method = '';
+  let uri = '';
+  let version = '';
+  let status = 0;
+  let reason = '';
+  if (isResponse) {
+    const sp = s.indexOf(' ', pos);
+    if (sp < 0 || sp > le) return { ok: false, reason: 'malformed status line' };
+    version = s.slice(pos, sp);
+    if (!isSip20(version)) return { ok: false, reason: `unsupported version ${version}` };
+    const code = s.slice(sp + 1, sp + 4);
+    const after = sp + 4;
+    // RFC 3261 §7.2: Status-Code = 3DIGIT, then SP Reason-Phrase (tolerate a missing SP).
+    if (!isDigits(code) || code.length !== 3 || (after < le && s.charCodeAt(after) !== 0x20)) {
+      return { ok: false, reason: 'malformed status code' };
+    }
+    status = +code;
+    if (status < 100) return { ok: false, reason: `status code ${status} out of range` };
+    reason = after < le ? s.slice(after + 1, le) : '';
+    if (high) reason = utf8(reason);
+  } else {
+    const sp1 = s.indexOf(' ', pos);
+    const sp2 = s.lastIndexOf(' ', le - 1);
+    if (sp1 < 0 || sp1 >= le || sp2 <= sp1) {
+      method = sp1 > pos && sp1 < le ? s.slice(pos, sp1) : s.slice(pos, le);
+      failWith('malformed request line', 400);
+    } else {
+      method = s.slice(pos, sp1);
+      uri = s.slice(sp1 + 1, sp2);
+      version = s.slice(sp2 + 1, le);
+      if (high) uri = utf8(uri);
+      // RFC 3261 §7.1: elements separated by single SP; the Request-URI holds no LWS.
+      if (!isToken(method)) failWith(`invalid method token`, 400);
+      else if (uri === '' || uri.includes(' ') || uri.includes('\t')) {
+        failWith('whitespace in Request-URI or request line', 400);
+      } else if (!isSip20(version)) {
+        if (SIP_VERSION_RE.test(version)) failWith(`SIP version ${version} not supported`, 505);
+        else failWith(`malformed SIP version ${JSON.stringify(version)}`, 400);
+      }
+    }
+  }
+
+  // ---- headers (RFC 3261 §7.3)
+  const headers: SipHeader[] = [];
+  let haveVia = false;
+  let haveFrom = false;
+  let haveTo = false;
+  let haveCallId = false;
+  let haveCSeq = false;
+  let contentLength: string | undefined;
+  let p = nl + 1;
+  let bodyStart = -1;
+  const slen = s.length;
+  // A continuation line right after the start line has nothing to continue.
+  const c0 = s.charCodeAt(p);
+  if (c0 === 0x20 || c0 === 0x09) failWith('whitespace at start of first header line', 400);
+  while (p < slen) {
+    const c = s.charCodeAt(p);
+    if (c === 0x0a) {
+      bodyStart = p + 1;
+      break;
+    }
+    if (c === 0x0d && s.charCodeAt(p + 1) === 0x0a) {
+      bodyStart = p + 2;
+      break;
+    }
+    nl = s.indexOf('\n', p);
+    if (nl < 0) nl = slen;
+    le = nl > p && s.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+    const colon = s.indexOf(':', p);
+    let valueStart: number;
+    let name: string;
+    if (colon < 0 || colon >= le) {
+      failWith('header line without colon', 400);
+      name = '';
+      valueStart = le;
+    } else {
+      const rawName = trimmed(s, p, colon);
+      if (!isToken(rawName)) failWith(`invalid header name ${JSON.stringify(rawName)}`, 400);
+      name = canonicalHeaderName(rawName);
+      valueStart = colon + 1;
+    }
+    let value = trimmed(s, valueStart, le);
+    // RFC 3261 §7.3.1: a line starting with SP/HT continues the previous one (LWS = one SP).
+    let next = nl + 1;
+    while (next < slen) {
+      const cc = s.charCodeAt(next);
+      if (cc !== 0x20 && cc !== 0x09) break;
+      nl = s.indexOf('\n', next);
+      if (nl < 0) nl = slen;
+      le = nl > next && s.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+      const more = trimmed(s, next, le);
+      if (more !== '') value = value === '' ? more : value + ' ' + more;
+      next = nl + 1;
+    }
+    p = next;
+    if (name === '') continue;
+    if (high) value = utf8(value);
+    headers.push({ name, value });
+    switch (name) {
+      case 'Via':
+        haveVia = true;
+        break;
+      case 'From':
+        haveFrom = true;
+        break;
+      case 'To':
+        haveTo = true;
+        break;
+      case 'Call-ID':
+        haveCallId = true;
+        break;
+      case 'CSeq':
+        haveCSeq = true;
+        break;
+      case 'Content-Length':
+        // RFC 3261 §20.14 / RFC 4475 mcl01: several differing values cannot be framed.
+        if (contentLength !== undefined && contentLength !== value) {
+          failWith('multiple differing Content-Length values', 400);
+        }
+        contentLength = value;
+        break;
+    }
+  }
+  if (bodyStart < 0) {
+    // No empty line: tolerated at the end of a datagram (no body); streams need it.
+    if (stream) failWith('no empty line after headers', 400);
+    bodyStart = len;
+  }
+
+  const complete = haveVia && haveFrom && haveTo && haveCallId && haveCSeq;
+  if (!complete) failWith('missing mandatory header (Via, From, To, Call-ID or CSeq)', 400);
+
+  // ---- body (RFC 3261 §18.3, §20.14)
+  let body: Buffer = EMPTY;
+  const available = len - bodyStart;
+  if (contentLength !== undefined) {
+    const cl = isDigits(contentLength) ? +contentLength : NaN;
+    if (!Number.isSafeInteger(cl)) failWith(`invalid Content-Length ${JSON.stringify(contentLength)}`, 400);
+    else if (cl > available) {
+      failWith(`Content-Length ${cl} exceeds body length ${available}`, 400);
+      body = available > 0 ? buf.subarray(bodyStart) : EMPTY;
+    } else if (cl > 0) body = buf.subarray(bodyStart, bodyStart + cl);
+  } else if (stream) {
+    failWith('Content-Length missing on a stream transport', 400);
+  } else if (available > 0) {
+    body = buf.subarray(bodyStart);
+  }
+  if (len > maxSize) failWith(`message of ${len} bytes exceeds limit ${maxSize}`, 513);
+
+  let message: SipMessage;
+  if (isResponse) {
+    if (fail !== undefined) return { ok: false, reason: fail.reason };
+    message = { kind: 'response', version, status, reason, headers, body };
+    return { ok: true, message };
+  }
+  const request: SipRequest = { kind: 'request', method, uri, version, headers, body };
+  if (fail !== undefined) {
+    return complete
+      ? { ok: false, reason: fail.reason, status: fail.status, partial: request }
+      : { ok: false, reason: fail.reason, status: fail.status };
+  }
+  return { ok: true, message: request };
+}
