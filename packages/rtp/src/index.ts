@@ -8,3 +8,6 @@ export * from './codec/packet-loss-concealment.js';
 export * from './codec/resample.js';
 export * from './codec/opus.js';
 export * from './codec/codec-registry.js';
+export * from './jitter/jitter-buffer.js';
+export * from './jitter/delay-estimator.js';
+export * from './jitter/stream-tracker.js';
