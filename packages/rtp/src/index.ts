@@ -11,3 +11,7 @@ export * from './codec/codec-registry.js';
 export * from './jitter/jitter-buffer.js';
 export * from './jitter/delay-estimator.js';
 export * from './jitter/stream-tracker.js';
+export type * from './sdp/types.js';
+export { answerOffer } from './sdp/sdp-answer.js';
+export { applyAnswer, createOffer } from './sdp/sdp-offer.js';
+export { SUPPORTED_SRTP_SUITES } from './sdp/sdes-crypto.js';
