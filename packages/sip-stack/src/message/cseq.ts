@@ -1,5 +1,5 @@
 /** CSeq header (RFC 3261 §20.16). */
-import { isToken } from './parse.js';
+import { isToken } from './token.js';
 import type { CSeq } from './types.js';
 
 /** Largest CSeq sequence number: 2**31 - 1 (RFC 3261 §8.1.1.5). */

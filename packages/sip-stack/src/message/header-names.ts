@@ -4,6 +4,7 @@
  * Names are case-insensitive (RFC 3261 §7.3.1); we store the canonical long form so
  * that `===` comparisons on `SipHeader.name` work for every known header.
  */
+import { isToken } from './token.js';
 
 /** Canonical long names of the headers we know, in their usual capitalisation. */
 const KNOWN_NAMES: readonly string[] = [
@@ -128,6 +129,11 @@ for (const [lower, canonical] of BY_LOWER) {
   CACHE.set(canonical, canonical);
 }
 
+/** Canonical name when `name` (exact spelling) is already known or cached; else undefined. */
+export function knownHeaderName(name: string): string | undefined {
+  return CACHE.get(name);
+}
+
 /**
  * Canonical form of a header name: compact forms expanded (RFC 3261 §7.3.3), known names
  * in canonical capitalisation (`call-id` -> `Call-ID`), unknown names returned unchanged.
@@ -136,7 +142,8 @@ export function canonicalHeaderName(name: string): string {
   const hit = CACHE.get(name);
   if (hit !== undefined) return hit;
   const canonical = BY_LOWER.get(name.toLowerCase()) ?? name;
-  if (CACHE.size < CACHE_LIMIT) CACHE.set(name, canonical);
+  // Only valid tokens are cached: the parser trusts cache hits as valid header names.
+  if (CACHE.size < CACHE_LIMIT && isToken(name)) CACHE.set(name, canonical);
   return canonical;
 }
 

@@ -70,6 +70,10 @@ export function countHeaders(msg: SipMessage | readonly SipHeader[], name: strin
  * and outside `<...>`; elements are trimmed, empty ones dropped (RFC 3261 §7.3.1).
  */
 export function splitHeaderList(value: string): string[] {
+  if (!value.includes(',')) {
+    const t = value.trim();
+    return t === '' ? [] : [t];
+  }
   const out: string[] = [];
   let start = 0;
   let inQuote = false;

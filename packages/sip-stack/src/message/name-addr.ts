@@ -4,7 +4,7 @@
  */
 import { splitHeaderList } from './headers.js';
 import { formatParams, parseParamsAt, quote, readQuoted, skipWs } from './params.js';
-import { isToken } from './parse.js';
+import { isToken } from './token.js';
 import type { NameAddr } from './types.js';
 
 /**

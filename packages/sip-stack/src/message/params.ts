@@ -66,6 +66,7 @@ export function parseParamsAt(
 ): { params: SipParams; end: number } | undefined {
   const params: SipParams = new Map();
   const n = s.length;
+  const hasStop = stop !== '';
   for (;;) {
     i = skipWs(s, i);
     if (i >= n || s.charCodeAt(i) !== 0x3b /* ; */) return { params, end: i };
@@ -73,7 +74,7 @@ export function parseParamsAt(
     const nameStart = i;
     while (i < n) {
       const c = s.charCodeAt(i);
-      if (c === 0x3d || c === 0x3b || c === 0x2c || isWs(c) || stop.includes(s.charAt(i))) break;
+      if (c === 0x3d || c === 0x3b || c === 0x2c || isWs(c) || (hasStop && stop.includes(s.charAt(i)))) break;
       i++;
     }
     const name = s.slice(nameStart, i).toLowerCase();
@@ -90,7 +91,7 @@ export function parseParamsAt(
         const vStart = j;
         while (j < n) {
           const c = s.charCodeAt(j);
-          if (c === 0x3b || c === 0x2c || isWs(c) || stop.includes(s.charAt(j))) break;
+          if (c === 0x3b || c === 0x2c || isWs(c) || (hasStop && stop.includes(s.charAt(j)))) break;
           j++;
         }
         params.set(name, s.slice(vStart, j));

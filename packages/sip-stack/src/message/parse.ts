@@ -5,7 +5,8 @@
  * byte offsets; values containing bytes >= 0x80 are re-decoded as UTF-8 (RFC 3261 §25:
  * TEXT-UTF8). The body is a zero-copy view (`subarray`) of the input buffer.
  */
-import { canonicalHeaderName } from './header-names.js';
+import { canonicalHeaderName, knownHeaderName } from './header-names.js';
+import { isToken } from './token.js';
 import type { SipHeader, SipMessage, SipParseResult, SipRequest } from './types.js';
 
 /** Options of {@link parseMessage}. */
@@ -27,23 +28,7 @@ export const DEFAULT_MAX_DATAGRAM_SIZE = 65535;
 /** Default maximum stream message size in bytes (1 MiB). */
 export const DEFAULT_MAX_STREAM_SIZE = 1024 * 1024;
 
-/** token chars (RFC 3261 §25.1): alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" */
-const TOKEN = new Uint8Array(128);
-for (let c = 0x30; c <= 0x39; c++) TOKEN[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) TOKEN[c] = 1;
-for (let c = 0x61; c <= 0x7a; c++) TOKEN[c] = 1;
-for (const ch of "-.!%*_+`'~") TOKEN[ch.charCodeAt(0)] = 1;
-
-/** True when `s` is a non-empty RFC 3261 token. */
-export function isToken(s: string): boolean {
-  const n = s.length;
-  if (n === 0) return false;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || TOKEN[c] !== 1) return false;
-  }
-  return true;
-}
+export { isToken } from './token.js';
 
 const HIGH = /[\x80-\xff]/;
 const EMPTY = Buffer.alloc(0);
@@ -120,15 +105,19 @@ function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undef
   while (pos < len && (buf[pos] === 0x0d || buf[pos] === 0x0a)) pos++;
   if (pos >= len) return { ok: false, reason: 'empty message' };
 
-  const sep = buf.indexOf('\r\n\r\n', pos, 'latin1');
-  const headLimit = sep >= 0 ? sep + 4 : Math.min(len, maxSize + 4);
-  const s = buf.toString('latin1', 0, headLimit);
-  const high = HIGH.test(s);
+  // The whole input as latin1 (one char per byte, memcpy speed): string indices are byte
+  // offsets, and V8's string search beats Buffer#indexOf on small inputs.
+  const s = buf.toString('latin1', 0, Math.min(len, maxSize + 1));
+  const sep = s.indexOf('\r\n\r\n', pos);
+  // Native scan: a latin1 string with bytes >= 0x80 is longer in UTF-8.
+  const high = Buffer.byteLength(sep < 0 ? s : s.slice(0, sep), 'utf8') !== (sep < 0 ? s.length : sep);
 
   let fail: Failure | undefined;
   const failWith = (reason: string, status: number | undefined): void => {
     if (fail === undefined) fail = { reason, status };
   };
+  // RFC 3261 §21.5.14 513 Message Too Large; the head is still parsed for `partial`.
+  if (len > maxSize) failWith(`message of ${len} bytes exceeds limit ${maxSize}`, 513);
 
   // ---- start line (RFC 3261 §7.1, §7.2)
   let nl = s.indexOf('\n', pos);
@@ -216,8 +205,12 @@ function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undef
       valueStart = le;
     } else {
       const rawName = trimmed(s, p, colon);
-      if (!isToken(rawName)) failWith(`invalid header name ${JSON.stringify(rawName)}`, 400);
-      name = canonicalHeaderName(rawName);
+      const known = knownHeaderName(rawName);
+      if (known !== undefined) name = known;
+      else {
+        if (!isToken(rawName)) failWith(`invalid header name ${JSON.stringify(rawName)}`, 400);
+        name = canonicalHeaderName(rawName);
+      }
       valueStart = colon + 1;
     }
     let value = trimmed(s, valueStart, le);
@@ -286,7 +279,6 @@ function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undef
   } else if (available > 0) {
     body = buf.subarray(bodyStart);
   }
-  if (len > maxSize) failWith(`message of ${len} bytes exceeds limit ${maxSize}`, 513);
 
   let message: SipMessage;
   if (isResponse) {

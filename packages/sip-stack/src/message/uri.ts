@@ -5,8 +5,6 @@
 import type { OtherUri, SipParams, SipUri, TelUri, Uri } from './types.js';
 
 const SCHEME_RE = /^[A-Za-z][A-Za-z0-9+.-]*$/;
-const HOSTNAME_RE =
-  /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/;
 const IPV4_RE = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const IPV6_RE = /^[0-9A-Fa-f:.]+$/;
 
@@ -50,7 +48,31 @@ const HEADER_SAFE = MARK + '[]/?:+$';
 /** True when `host` is a valid hostname, IPv4 literal or (unbracketed) IPv6 reference. */
 export function isValidHost(host: string): boolean {
   if (host.includes(':')) return IPV6_RE.test(host) && isIpv6(host);
-  return IPV4_RE.test(host) || HOSTNAME_RE.test(host);
+  // RFC 3261 §25.1 hostname: labels of alphanum and inner "-", optional trailing ".".
+  const n = host.length;
+  let labelStart = true;
+  let prev = 0;
+  let numeric = true;
+  for (let i = 0; i < n; i++) {
+    const c = host.charCodeAt(i);
+    if (c === 0x2e) {
+      if (labelStart || prev === 0x2d) return false;
+      labelStart = true;
+    } else if (c >= 0x30 && c <= 0x39) {
+      labelStart = false;
+    } else if ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) {
+      labelStart = false;
+      numeric = false;
+    } else if (c === 0x2d && !labelStart) {
+      numeric = false;
+    } else {
+      return false;
+    }
+    prev = c;
+  }
+  if (n === 0 || prev === 0x2d || (labelStart && n < 2)) return false;
+  // All digits and dots: only a well-formed IPv4 literal qualifies.
+  return !numeric || IPV4_RE.test(host);
 }
 
 function isIpv6(h: string): boolean {

@@ -1,7 +1,7 @@
 /** Via header values (RFC 3261 §20.42, grammar §25.1 `via-parm`). */
 import { splitHeaderList } from './headers.js';
 import { formatParams, parseParamsAt, skipWs } from './params.js';
-import { isToken } from './parse.js';
+import { isToken } from './token.js';
 import type { Via } from './types.js';
 import { formatHost, isValidHost } from './uri.js';
 
