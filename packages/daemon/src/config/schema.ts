@@ -1,0 +1,158 @@
+/**
+ * The daemon's configuration model: one typed, frozen object resolved once from
+ * defaults < YAML file < environment variables (see `load.ts`). Durations are in
+ * milliseconds unless the name says otherwise (`expiresSec`).
+ */
+
+/** SIP transport protocols the daemon can listen on and register over. */
+export type SipTransportName = 'udp' | 'tcp' | 'tls';
+/** SRTP policy per account (RFC 3711 / RFC 4568 SDES). */
+export type SrtpPolicyName = 'off' | 'optional' | 'mandatory';
+/** Telephony providers. */
+export type TelephonyProviderName = 'sip' | 'twilio';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Per-account assistant persona. */
+export interface AssistantConfig {
+  /** LLM system prompt. */
+  readonly systemPrompt: string;
+  /** First sentence spoken when a call is answered. */
+  readonly greeting: string;
+  /** TTS voice (ElevenLabs voice ID) for this account; falls back to the global one. */
+  readonly voiceId?: string | undefined;
+  /** BCP 47 language for STT/TTS, default `en-US`. */
+  readonly language: string;
+}
+
+/** One SIP account: a registration to a PBX/carrier, or a listen-only identity. */
+export interface AccountConfig {
+  /** Label used in logs, metrics (`account` label) and the API. Default `default`. */
+  readonly name: string;
+  /** Registrar / outbound proxy host; undefined = no registration (answer direct calls only). */
+  readonly server?: string | undefined;
+  /** Registrar port, default 5060 (5061 for TLS). */
+  readonly port: number;
+  /** Transport to the registrar, default `udp`. */
+  readonly transport: SipTransportName;
+  /** SIP user (the extension's user part in From/To/Contact). */
+  readonly username?: string | undefined;
+  /** Digest authentication username if different (3CX "Authentication ID"); default `username`. */
+  readonly authUsername?: string | undefined;
+  /** Digest password. Never logged or exposed. */
+  readonly password?: string | undefined;
+  /** SIP domain / realm for the AOR; default `server`. */
+  readonly domain?: string | undefined;
+  /** Extension number, informational (routing matches username or extension). */
+  readonly extension?: string | undefined;
+  /** Requested registration lifetime, default 300 s. */
+  readonly expiresSec: number;
+  /** Delay before the first retry after a failed registration, default 2000 ms (doubles, with jitter). */
+  readonly retryInitialMs: number;
+  /** Upper bound of the retry delay, default 60000 ms. */
+  readonly retryMaxMs: number;
+  /** Audio codecs in preference order, default `[PCMU, PCMA]`. */
+  readonly codecs: readonly string[];
+  /** SRTP policy, default `off`. */
+  readonly srtp: SrtpPolicyName;
+  readonly assistant: AssistantConfig;
+  /** Record this account's calls (overrides the global setting). */
+  readonly recordCalls?: boolean | undefined;
+}
+
+export interface TlsFilesConfig {
+  readonly certFile?: string | undefined;
+  readonly keyFile?: string | undefined;
+  readonly caFile?: string | undefined;
+  /** Verify the server certificate on outbound TLS, default true. */
+  readonly verifyServer: boolean;
+}
+
+export interface SipConfig {
+  /** Bind address for SIP listeners, default `0.0.0.0`. */
+  readonly listenAddress: string;
+  /** SIP listen port (UDP and TCP), default 5060. TLS listens on `tlsListenPort`. */
+  readonly listenPort: number;
+  /** Listener protocols, default `[udp, tcp]` (`tls` added when a certificate is configured). */
+  readonly listenTransports: readonly SipTransportName[];
+  /** TLS listen port, default 5061. */
+  readonly tlsListenPort: number;
+  /** Address advertised in Via/Contact/SDP instead of the bind address (NAT). */
+  readonly publicAddress?: string | undefined;
+  /** STUN server (`stun:host:port`) for public-address discovery. */
+  readonly stunServer?: string | undefined;
+  /** TURN server (`turn:host:port`). */
+  readonly turnServer?: string | undefined;
+  readonly tls: TlsFilesConfig;
+  /** User-Agent / Server header. */
+  readonly userAgent: string;
+  /** Concurrent calls accepted before answering 486 Busy Here, default 100. */
+  readonly maxConcurrentCalls: number;
+  /** RFC 3261 T1, default 500 ms. */
+  readonly t1Ms: number;
+  readonly accounts: readonly AccountConfig[];
+}
+
+export interface RtpConfig {
+  /** Lowest RTP port (even), default 10000. */
+  readonly portMin: number;
+  /** Highest RTP port, default 20000. */
+  readonly portMax: number;
+  /** End the call after this long without RTP, default 30000 ms (0 disables). */
+  readonly mediaTimeoutMs: number;
+}
+
+export interface HttpConfig {
+  /** Default `0.0.0.0`. */
+  readonly listenAddress: string;
+  /** Default 8080; 0 picks a free port. */
+  readonly port: number;
+}
+
+export interface RecordingConfig {
+  /** Record calls (stereo WAV + JSON sidecar), default false. */
+  readonly enabled: boolean;
+  /** Directory for recordings, default `./recordings`. */
+  readonly path: string;
+  /** Delete recordings older than this many days; 0 keeps them forever. */
+  readonly retentionDays: number;
+}
+
+export interface ProviderKeyConfig {
+  readonly apiKey?: string | undefined;
+  readonly baseUrl?: string | undefined;
+}
+
+export interface AiConfig {
+  readonly openai: ProviderKeyConfig & { readonly model: string };
+  readonly deepgram: ProviderKeyConfig & { readonly model: string };
+  readonly elevenlabs: ProviderKeyConfig & { readonly voiceId?: string | undefined };
+}
+
+export interface TwilioConfig {
+  readonly accountSid?: string | undefined;
+  readonly authToken?: string | undefined;
+}
+
+/** The whole resolved configuration. */
+export interface DaemonConfig {
+  readonly telephony: { readonly provider: TelephonyProviderName; readonly fallback?: 'twilio' | undefined };
+  readonly sip: SipConfig;
+  readonly rtp: RtpConfig;
+  readonly http: HttpConfig;
+  readonly log: { readonly level: LogLevel };
+  readonly recording: RecordingConfig;
+  readonly ai: AiConfig;
+  readonly twilio: TwilioConfig;
+  /** Drain timeout on SIGTERM before active calls are ended, default 30000 ms. */
+  readonly shutdownDrainMs: number;
+}
+
+/** One configuration problem: which field, what value, what was expected. */
+export interface ConfigProblem {
+  /** Dotted path in the YAML (`sip.accounts[0].port`) or the environment variable name. */
+  readonly field: string;
+  /** The offending value, secrets masked. */
+  readonly value: string;
+  /** The expected form, e.g. `an integer 1..65535`. */
+  readonly expected: string;
+}
