@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the real SIP peers and audio tools the interop tests talk to (Debian packages):
+# sipp (sip-tester), Kamailio, baresip, flite, sox. Skips what is already there.
+set -euo pipefail
+pkgs=()
+command -v sipp >/dev/null 2>&1 || pkgs+=(sip-tester)
+command -v kamailio >/dev/null 2>&1 || pkgs+=(kamailio)
+command -v baresip >/dev/null 2>&1 || pkgs+=(baresip-core)
+command -v flite >/dev/null 2>&1 || pkgs+=(flite)
+command -v sox >/dev/null 2>&1 || pkgs+=(sox)
+[ -f /usr/lib/baresip/modules/alsa.so ] || pkgs+=(baresip-core)
+if [ ${#pkgs[@]} -eq 0 ]; then
+  echo "install-peers: all test peers present"
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "install-peers: installing ${pkgs[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null

@@ -1,0 +1,58 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { udpFree } from './ports.js';
+import { startProcess, until, type Managed } from './processes.js';
+import { SHARED } from './paths.js';
+
+export interface KamailioOptions {
+  readonly dir: string;
+  readonly port: number;
+  /** username -> password (domain 127.0.0.1). */
+  readonly users: Record<string, string>;
+  /** Digest algorithm to challenge with (Kamailio 5.6: MD5 or SHA-256). */
+  readonly algorithm?: 'MD5' | 'SHA-256';
+}
+
+export interface Kamailio {
+  readonly proc: Managed;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Kamailio as registrar/proxy with digest auth (../shared/peers/kamailio/registrar.cfg)
+ * on 127.0.0.1:`port` (UDP and TCP), with the given users in its db_text subscriber table.
+ */
+export async function startKamailio(opts: KamailioOptions): Promise<Kamailio> {
+  const db = join(opts.dir, 'kamailio-db');
+  const run = join(opts.dir, 'kamailio-run');
+  mkdirSync(db, { recursive: true });
+  mkdirSync(run, { recursive: true });
+  writeFileSync(join(db, 'version'), readFileSync(join(SHARED, 'peers/kamailio/version')));
+  const rows = Object.entries(opts.users).map(([u, p], i) => `${i + 1}:${u}:127.0.0.1:${p}::`);
+  writeFileSync(
+    join(db, 'subscriber'),
+    'id(int,auto) username(string) domain(string) password(string) ha1(string,null) ha1b(string,null) \n' +
+      rows.join('\n') +
+      '\n',
+  );
+  let cfg = readFileSync(join(SHARED, 'peers/kamailio/registrar.cfg'), 'utf8').replaceAll(
+    '5080',
+    String(opts.port),
+  );
+  if (opts.algorithm && opts.algorithm !== 'MD5')
+    cfg = cfg.replace(
+      'modparam("usrloc"',
+      `modparam("auth", "algorithm", "${opts.algorithm}")\nmodparam("usrloc"`,
+    );
+  const cfgFile = join(opts.dir, 'kamailio.cfg');
+  writeFileSync(cfgFile, cfg);
+  const proc = startProcess(
+    'kamailio',
+    'kamailio',
+    ['-f', cfgFile, '-DD', '-E', '-Y', run, '-P', join(run, 'kamailio.pid'), '-A', `DBURL="text://${db}"`],
+    { logFile: join(opts.dir, 'kamailio.log') },
+  );
+  await until(async () => !(await udpFree(opts.port)), 10_000, `kamailio listening on ${opts.port}`);
+  return { proc, port: opts.port, stop: async () => void (await proc.stop()) };
+}
