@@ -11,3 +11,5 @@ export * from './message/name-addr.js';
 export * from './message/via.js';
 export * from './message/cseq.js';
 export * from './message/builders.js';
+export * from './message/uri-equals.js';
+export * from './message/stream-framer.js';

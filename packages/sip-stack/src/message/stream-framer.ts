@@ -1,0 +1,150 @@
+/**
+ * Message framing on stream transports: TCP, TLS (RFC 3261 §18.3) with RFC 5626 §4.4.1
+ * CRLF keep-alives. Pure: bytes in, parse results out; no sockets.
+ */
+import { parseMessage } from './parse.js';
+import type { SipParseResult } from './types.js';
+
+/** A keep-alive seen between messages: `ping` = CRLFCRLF, `pong` = CRLF (RFC 5626 §4.4.1). */
+export interface KeepaliveItem {
+  readonly keepalive: 'ping' | 'pong';
+}
+
+/** One item produced by {@link SipStreamFramer.push}. */
+export type StreamFramerItem = SipParseResult | KeepaliveItem;
+
+/** True when `item` is a keep-alive rather than a parse result. */
+export function isKeepalive(item: StreamFramerItem): item is KeepaliveItem {
+  return 'keepalive' in item;
+}
+
+/** Options of {@link SipStreamFramer}. */
+export interface SipStreamFramerOptions {
+  /** Largest message (head + body) in bytes; default 65535. Larger: fatal error. */
+  readonly maxMessageSize?: number;
+  /** Largest head (start line + headers) in bytes; default 16384. Larger: fatal error. */
+  readonly maxHeadSize?: number;
+}
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+const CONTENT_LENGTH_RE = /(?:^|\n)(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*)/i;
+
+/**
+ * Splits a byte stream into SIP messages using Content-Length (mandatory on streams,
+ * RFC 3261 §18.3). One framer per connection.
+ *
+ * After a fatal error (buffer limits exceeded, unusable Content-Length) `failed` is set,
+ * an error result is returned once, and the caller should close the connection: the
+ * message boundary is lost. A message without Content-Length yields a 400 error result
+ * (with `partial` when answerable) and is assumed to have no body.
+ */
+export class SipStreamFramer {
+  private buf: Buffer = Buffer.alloc(0);
+  /** Where to resume the CRLFCRLF search in `buf`. */
+  private scanFrom = 0;
+  /** Total length of the message being waited for, once its head is complete. */
+  private expected = -1;
+  private readonly maxMessageSize: number;
+  private readonly maxHeadSize: number;
+  private failedFlag = false;
+
+  constructor(opts: SipStreamFramerOptions = {}) {
+    this.maxMessageSize = opts.maxMessageSize ?? 65535;
+    this.maxHeadSize = opts.maxHeadSize ?? 16384;
+  }
+
+  /** True after a fatal framing error: close the connection. */
+  get failed(): boolean {
+    return this.failedFlag;
+  }
+
+  /** Bytes currently buffered (an incomplete message). */
+  get buffered(): number {
+    return this.buf.length;
+  }
+
+  /** Feed received bytes; returns every complete message and keep-alive, in order. */
+  push(chunk: Buffer): StreamFramerItem[] {
+    if (this.failedFlag) return [];
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    const out: StreamFramerItem[] = [];
+    while (this.buf.length > 0 && !this.failedFlag) {
+      if (this.expected < 0 && !this.frameHead(out)) break;
+      if (this.expected < 0) continue;
+      if (this.buf.length < this.expected) break;
+      const msg = this.buf.subarray(0, this.expected);
+      out.push(parseMessage(msg, { stream: true, maxSize: this.maxMessageSize }));
+      this.consume(this.expected);
+    }
+    return out;
+  }
+
+  private consume(n: number): void {
+    this.buf = this.buf.subarray(n);
+    this.scanFrom = 0;
+    this.expected = -1;
+  }
+
+  private fatal(out: StreamFramerItem[], reason: string, status?: number): void {
+    this.failedFlag = true;
+    this.buf = Buffer.alloc(0);
+    out.push({ ok: false, reason, status });
+  }
+
+  /**
+   * Handle keep-alives, then look for a complete head. Returns false when more bytes are
+   * needed; sets `expected` when the head is complete.
+   */
+  private frameHead(out: StreamFramerItem[]): boolean {
+    const b = this.buf;
+    if (b[0] === 0x0d || b[0] === 0x0a) {
+      // RFC 5626 §4.4.1: CRLFCRLF ping, CRLF pong, only between messages.
+      if (b.length >= 4 && b[0] === 0x0d && b[1] === 0x0a && b[2] === 0x0d && b[3] === 0x0a) {
+        out.push({ keepalive: 'ping' });
+        this.consume(4);
+        return true;
+      }
+      if (b.length >= 2 && b[0] === 0x0d && b[1] === 0x0a) {
+        if (b.length === 3 && b[2] === 0x0d) return false; // maybe a split ping
+        out.push({ keepalive: 'pong' });
+        this.consume(2);
+        return true;
+      }
+      if (b[0] === 0x0a) {
+        this.consume(1); // stray LF: ignore (RFC 3261 §7.5 leniency)
+        return true;
+      }
+      return false; // lone CR: wait
+    }
+    const end = b.indexOf(CRLFCRLF, this.scanFrom);
+    if (end < 0) {
+      this.scanFrom = Math.max(0, b.length - 3);
+      if (b.length > this.maxHeadSize) this.fatal(out, `head exceeds ${this.maxHeadSize} bytes`, 513);
+      return false;
+    }
+    const headLen = end + 4;
+    if (headLen > this.maxHeadSize) {
+      this.fatal(out, `head exceeds ${this.maxHeadSize} bytes`, 513);
+      return false;
+    }
+    const m = CONTENT_LENGTH_RE.exec(b.toString('latin1', 0, headLen));
+    if (m === null) {
+      // RFC 3261 §18.3: Content-Length is mandatory on streams. Report it; assume no body.
+      out.push(parseMessage(b.subarray(0, headLen), { stream: true, maxSize: this.maxMessageSize }));
+      this.consume(headLen);
+      return true;
+    }
+    const text = m[1]!.trim();
+    const cl = /^\d{1,10}$/.test(text) ? +text : NaN;
+    if (!Number.isSafeInteger(cl)) {
+      this.fatal(out, `unusable Content-Length ${JSON.stringify(text)} on a stream`, 400);
+      return false;
+    }
+    if (headLen + cl > this.maxMessageSize) {
+      this.fatal(out, `message of ${headLen + cl} bytes exceeds ${this.maxMessageSize}`, 513);
+      return false;
+    }
+    this.expected = headLen + cl;
+    return true;
+  }
+}
