@@ -13,3 +13,6 @@ export * from './message/cseq.js';
 export * from './message/builders.js';
 export * from './message/uri-equals.js';
 export * from './message/stream-framer.js';
+export * from './auth/auth-params.js';
+export * from './auth/digest.js';
+export * from './auth/digest-client.js';
