@@ -1,2 +1,3 @@
 /** Test doubles for rtp users. */
-export {};
+export * from './fake-media-clock.js';
+export * from './fake-socket.js';

@@ -1,0 +1,111 @@
+/**
+ * The pacing clock for RTP send and playout: ONE deadline-driven timer shared by every
+ * session. Tick n fires at `start + n * periodMs` (absolute deadlines, so no drift
+ * accumulates as it would with `setInterval`), and all subscribed handlers run in the
+ * same timer callback.
+ */
+
+/** Handler run on every tick; `nowMs` is the tick's deadline on the clock's time base. */
+export type MediaTickHandler = (nowMs: number) => void;
+
+/** A periodic media clock (injectable; see `FakeMediaClock` in `../testing`). */
+export interface MediaClock {
+  /** Tick period in ms (20 by default). */
+  readonly periodMs: number;
+  /** Current time in ms on the clock's monotonic time base. */
+  now(): number;
+  /** Run `handler` on every tick until the returned function is called. */
+  subscribe(handler: MediaTickHandler): () => void;
+}
+
+/** Options of {@link DeadlineMediaClock}. */
+export interface DeadlineMediaClockOptions {
+  /** Tick period. Default 20 ms. */
+  periodMs?: number;
+  /**
+   * After an event-loop stall, run at most this many overdue ticks back to back, then
+   * skip ahead to the next future deadline. Default 5 (100 ms of catch-up at 20 ms).
+   */
+  maxCatchUpTicks?: number;
+  /** Monotonic time source in ms. Default `performance.now()`. */
+  now?: () => number;
+}
+
+/**
+ * Deadline-driven shared timer. Runs only while at least one handler is subscribed.
+ * A throwing handler does not stop the others (the error is reported via `onError`).
+ */
+export class DeadlineMediaClock implements MediaClock {
+  readonly periodMs: number;
+  private readonly maxCatchUp: number;
+  private readonly nowFn: () => number;
+  private readonly handlers = new Set<MediaTickHandler>();
+  private timer: NodeJS.Timeout | undefined;
+  private startMs = 0;
+  private tickIndex = 0;
+  /** Called with errors thrown by tick handlers. Default: `console.error`. */
+  onError: (err: unknown) => void = (err) => console.error('media clock handler failed', err);
+  /** Ticks skipped after stalls longer than `maxCatchUpTicks` periods. */
+  skippedTicks = 0;
+
+  constructor(opts: DeadlineMediaClockOptions = {}) {
+    this.periodMs = opts.periodMs ?? 20;
+    this.maxCatchUp = opts.maxCatchUpTicks ?? 5;
+    this.nowFn = opts.now ?? (() => performance.now());
+  }
+
+  now(): number {
+    return this.nowFn();
+  }
+
+  subscribe(handler: MediaTickHandler): () => void {
+    this.handlers.add(handler);
+    if (this.timer === undefined) {
+      this.startMs = this.nowFn();
+      this.tickIndex = 1;
+      this.schedule();
+    }
+    return () => {
+      this.handlers.delete(handler);
+      if (this.handlers.size === 0 && this.timer !== undefined) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+      }
+    };
+  }
+
+  private schedule(): void {
+    const delay = Math.max(0, this.startMs + this.tickIndex * this.periodMs - this.nowFn());
+    this.timer = setTimeout(this.onTimer, delay);
+    this.timer.unref();
+  }
+
+  private readonly onTimer = (): void => {
+    const now = this.nowFn();
+    const due = Math.floor((now - this.startMs) / this.periodMs);
+    if (due - this.tickIndex >= this.maxCatchUp) {
+      this.skippedTicks += due - this.tickIndex - this.maxCatchUp + 1;
+      this.tickIndex = due - this.maxCatchUp + 1;
+    }
+    for (; this.tickIndex <= due; this.tickIndex++) {
+      const deadline = this.startMs + this.tickIndex * this.periodMs;
+      for (const h of this.handlers) {
+        try {
+          h(deadline);
+        } catch (err) {
+          this.onError(err);
+        }
+      }
+    }
+    if (this.handlers.size > 0) this.schedule();
+    else this.timer = undefined;
+  };
+}
+
+let shared: DeadlineMediaClock | undefined;
+
+/** The process-wide 20 ms media clock used by sessions that are not given one. */
+export function sharedMediaClock(): MediaClock {
+  shared ??= new DeadlineMediaClock();
+  return shared;
+}

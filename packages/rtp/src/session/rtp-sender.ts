@@ -1,0 +1,168 @@
+/**
+ * Send side of an RTP session as a pure core: a frame queue drained one frame per
+ * ptime tick, RTP sequence/timestamp/marker bookkeeping (RFC 3550 §5.1) and RFC 4733
+ * DTMF events interleaved on the same pacing. No sockets: `tick()` hands packets to a
+ * callback.
+ */
+import type { AudioEncoder } from '../codec/types.js';
+import { RTP_HEADER_SIZE, writeRtpHeader } from '../packet/rtp-packet.js';
+import { dtmfEventCode, writeTelephoneEvent } from './telephone-event-payload.js';
+
+/** Options of {@link RtpSender}. */
+export interface RtpSenderOptions {
+  ssrc: number;
+  payloadType: number;
+  encoder: AudioEncoder;
+  /** RTP timestamp increment per frame (ticks). */
+  ticksPerFrame: number;
+  /** RTP clock rate in Hz (DTMF durations are converted with it). */
+  clockRate: number;
+  /** Negotiated telephone-event payload type; DTMF is refused without it. */
+  dtmfPayloadType?: number;
+  /** First sequence number (RFC 3550 §5.1: random). */
+  initialSequence: number;
+  /** First timestamp (RFC 3550 §5.1: random). */
+  initialTimestamp: number;
+  /** Queue bound in frames; older frames are dropped beyond it. Default 3000 (60 s at 20 ms). */
+  maxQueuedFrames?: number;
+}
+
+interface DtmfJob {
+  readonly event: number;
+  readonly durationTicks: number;
+}
+
+/** RFC 4733 §2.5.1.4: the final packet is sent three times. */
+const DTMF_END_REPEATS = 3;
+/** RFC 4733 §2.3.4 / common practice: -10 dBm0. */
+const DTMF_VOLUME = 10;
+
+/** Paced RTP packetizer. Call {@link tick} once per ptime. */
+export class RtpSender {
+  private queue: Int16Array[] = [];
+  private head = 0;
+  private seq: number;
+  private timestamp: number;
+  private silent = true;
+  private readonly dtmfQueue: DtmfJob[] = [];
+  private dtmf: { job: DtmfJob; startTs: number; elapsed: number; endsSent: number } | undefined;
+  private readonly maxQueued: number;
+  /** Packets sent (RFC 3550 §6.4.1 sender's packet count). */
+  packetsSent = 0;
+  /** Payload octets sent (RFC 3550 §6.4.1 sender's octet count). */
+  octetsSent = 0;
+  /** Frames dropped because the queue was full. */
+  overflowFrames = 0;
+  /** RTP timestamp of the most recent tick (for SR NTP/RTP correlation). */
+  lastTickTimestamp: number;
+
+  constructor(private readonly o: RtpSenderOptions) {
+    this.seq = o.initialSequence & 0xffff;
+    this.timestamp = o.initialTimestamp >>> 0;
+    this.lastTickTimestamp = this.timestamp;
+    this.maxQueued = o.maxQueuedFrames ?? 3000;
+  }
+
+  /** Frames waiting to be sent. */
+  get queued(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Queue one frame of PCM (exactly one ptime of samples). */
+  enqueue(pcm: Int16Array): void {
+    if (this.queued >= this.maxQueued) {
+      this.head++;
+      this.overflowFrames++;
+    }
+    this.queue.push(pcm);
+  }
+
+  /** Drop every queued frame (barge-in). */
+  clear(): void {
+    this.queue = [];
+    this.head = 0;
+  }
+
+  /**
+   * Queue an RFC 4733 DTMF event. Returns false when the digit is invalid or no
+   * telephone-event payload type was negotiated.
+   */
+  enqueueDtmf(digit: string, durationMs: number): boolean {
+    const event = dtmfEventCode(digit);
+    if (event < 0 || this.o.dtmfPayloadType === undefined) return false;
+    // RFC 4733 §2.5.2.1: long events need segments; we cap at one 16-bit duration.
+    const durationTicks = Math.min(0xffff, Math.max(1, Math.round((durationMs * this.o.clockRate) / 1000)));
+    this.dtmfQueue.push({ event, durationTicks });
+    return true;
+  }
+
+  /** Run one ptime slot: send at most one packet through `send`. */
+  tick(send: (packet: Buffer) => void): void {
+    const ts = this.timestamp;
+    this.lastTickTimestamp = ts;
+    // RFC 3550 §5.1: the timestamp advances with sampling time even when nothing is sent.
+    this.timestamp = (ts + this.o.ticksPerFrame) >>> 0;
+    if (this.dtmf === undefined && this.dtmfQueue.length > 0) {
+      this.dtmf = { job: this.dtmfQueue.shift()!, startTs: ts, elapsed: 0, endsSent: 0 };
+    }
+    if (this.dtmf !== undefined) {
+      send(this.dtmfPacket(this.dtmf));
+      return;
+    }
+    if (this.head >= this.queue.length) {
+      this.silent = true;
+      if (this.head > 0) this.clear();
+      return;
+    }
+    const pcm = this.queue[this.head]!;
+    this.queue[this.head++] = EMPTY_PCM;
+    if (this.head > 256 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    const payload = this.o.encoder.encode(pcm);
+    const packet = Buffer.allocUnsafe(RTP_HEADER_SIZE + payload.length);
+    // RFC 3551 §4.1: marker on the first packet of a talkspurt (after silence).
+    this.writeHeader(packet, this.o.payloadType, this.silent, ts);
+    payload.copy(packet, RTP_HEADER_SIZE);
+    this.silent = false;
+    this.octetsSent += payload.length;
+    send(packet);
+  }
+
+  private dtmfPacket(d: { job: DtmfJob; startTs: number; elapsed: number; endsSent: number }): Buffer {
+    const first = d.elapsed === 0;
+    d.elapsed = Math.min(d.job.durationTicks, d.elapsed + this.o.ticksPerFrame);
+    const end = d.elapsed >= d.job.durationTicks;
+    const packet = Buffer.allocUnsafe(RTP_HEADER_SIZE + 4);
+    // RFC 4733 §2.5.1.1: marker on the first packet of the event; every packet of the
+    // event carries the event's start timestamp and the duration so far.
+    this.writeHeader(packet, this.o.dtmfPayloadType!, first, d.startTs);
+    writeTelephoneEvent(packet, RTP_HEADER_SIZE, {
+      event: d.job.event,
+      end,
+      volume: DTMF_VOLUME,
+      duration: d.elapsed,
+    });
+    this.octetsSent += 4;
+    if (end && ++d.endsSent >= DTMF_END_REPEATS) {
+      this.dtmf = undefined;
+      this.silent = true; // audio after the event starts a new talkspurt
+    }
+    return packet;
+  }
+
+  private writeHeader(packet: Buffer, payloadType: number, marker: boolean, timestamp: number): void {
+    writeRtpHeader(packet, 0, {
+      marker,
+      payloadType,
+      sequenceNumber: this.seq,
+      timestamp,
+      ssrc: this.o.ssrc,
+    });
+    this.seq = (this.seq + 1) & 0xffff;
+    this.packetsSent++;
+  }
+}
+
+const EMPTY_PCM = new Int16Array(0);

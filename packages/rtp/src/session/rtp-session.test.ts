@@ -1,0 +1,227 @@
+import { describe, expect, it } from 'vitest';
+import { createCodec } from '../codec/codec-registry.js';
+import { parseRtpPacket, serializeRtpPacket } from '../packet/rtp-packet.js';
+import type { RtpPacket } from '../packet/types.js';
+import { FakeMediaClock } from '../testing/fake-media-clock.js';
+import { FakeNetwork, type FakeSocket } from '../testing/fake-socket.js';
+import { RtpSession, type DtmfEvent, type RtpSessionOptions } from './rtp-session.js';
+
+const PCMU = { name: 'PCMU', clockRate: 8000, channels: 1, sampleRate: 8000 };
+
+function codec() {
+  const c = createCodec(PCMU);
+  return { ...c, info: PCMU };
+}
+
+function tone(i: number): Int16Array {
+  const pcm = new Int16Array(160);
+  for (let n = 0; n < 160; n++)
+    pcm[n] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * (i * 160 + n)) / 8000));
+  return pcm;
+}
+
+function setup(over: Partial<RtpSessionOptions> = {}) {
+  const net = new FakeNetwork();
+  const clock = new FakeMediaClock();
+  const sa = net.bind('10.0.0.1', 4000);
+  const sb = net.bind('10.0.0.2', 5000);
+  const a = new RtpSession({
+    sockets: { rtp: sa },
+    remote: { address: '10.0.0.2', port: 5000 },
+    payloadType: 0,
+    codec: codec(),
+    dtmfPayloadType: 101,
+    clock,
+  });
+  const b = new RtpSession({
+    sockets: { rtp: sb },
+    remote: { address: '10.0.0.1', port: 4000 },
+    payloadType: 0,
+    codec: codec(),
+    dtmfPayloadType: 101,
+    clock,
+    ...over,
+  });
+  const framesB: Int16Array[] = [];
+  b.on('frame', (f) => framesB.push(f));
+  a.start();
+  b.start();
+  return { net, clock, sa, sb, a, b, framesB };
+}
+
+function sentPackets(s: FakeSocket): RtpPacket[] {
+  return s.sent.map((d) => {
+    const r = parseRtpPacket(d.data);
+    if (!r.ok) throw new Error(r.reason);
+    return r.packet;
+  });
+}
+
+describe('RtpSession', () => {
+  it('paces frames one per 20 ms with consecutive seq/timestamps and a leading marker', () => {
+    const { a, b, sa, clock, framesB } = setup();
+    for (let i = 0; i < 50; i++) a.sendFrame(tone(i));
+    expect(a.queuedFrames).toBe(50);
+    clock.tick(10);
+    expect(sa.sent).toHaveLength(10);
+    clock.tick(60);
+    const p = sentPackets(sa);
+    expect(p).toHaveLength(50);
+    expect(p[0]!.marker).toBe(true);
+    expect(p.slice(1).every((x) => !x.marker)).toBe(true);
+    for (let i = 1; i < 50; i++) {
+      expect(p[i]!.sequenceNumber).toBe((p[0]!.sequenceNumber + i) & 0xffff);
+      expect(p[i]!.timestamp).toBe((p[0]!.timestamp + i * 160) >>> 0);
+      expect(p[i]!.ssrc).toBe(a.ssrc);
+    }
+    const played = framesB.filter((f) => f.some((v) => v !== 0));
+    expect(played.length).toBeGreaterThanOrEqual(50);
+    const s = b.stats();
+    expect(s.packetsReceived).toBe(50);
+    expect(s.lost).toBe(0);
+    expect(s.mos).toBeGreaterThan(4.3);
+    expect(a.stats().packetsSent).toBe(50);
+    expect(a.stats().bytesSent).toBe(50 * 160);
+  });
+
+  it('delivers decoded audio close to the input', () => {
+    const { a, clock, framesB } = setup();
+    for (let i = 0; i < 20; i++) a.sendFrame(tone(i));
+    clock.tick(30);
+    const first = framesB.findIndex((f) => f.some((v) => v !== 0));
+    const got = framesB[first + 3]!;
+    const want = tone(3);
+    const err = got.reduce((m, v, i) => Math.max(m, Math.abs(v - want[i]!)), 0);
+    expect(err).toBeLessThan(300); // G.711 quantisation
+  });
+
+  it('keeps the timestamp running through silence and marks the next talkspurt', () => {
+    const { a, sa, clock } = setup();
+    for (let i = 0; i < 5; i++) a.sendFrame(tone(i));
+    clock.tick(15);
+    for (let i = 0; i < 5; i++) a.sendFrame(tone(i));
+    clock.tick(10);
+    const p = sentPackets(sa);
+    expect(p).toHaveLength(10);
+    expect(p[5]!.marker).toBe(true);
+    expect(p[5]!.sequenceNumber).toBe((p[4]!.sequenceNumber + 1) & 0xffff);
+    expect((p[5]!.timestamp - p[4]!.timestamp) >>> 0).toBe(11 * 160);
+  });
+
+  it('clears the send queue on barge-in', () => {
+    const { a, sa, clock } = setup();
+    for (let i = 0; i < 100; i++) a.sendFrame(tone(i));
+    clock.tick(5);
+    a.clearSendQueue();
+    expect(a.queuedFrames).toBe(0);
+    clock.tick(5);
+    expect(sa.sent).toHaveLength(5);
+  });
+
+  it('sends and receives RFC 4733 DTMF', () => {
+    const { a, b, sa, clock } = setup();
+    const got: DtmfEvent[] = [];
+    b.on('dtmf', (d) => got.push(d));
+    expect(a.sendDtmf('5', 100)).toBe(true);
+    expect(a.sendDtmf('x')).toBe(false);
+    clock.tick(10);
+    const p = sentPackets(sa);
+    expect(p).toHaveLength(7); // 5 updates (the last with E) + 2 end repeats
+    expect(p.every((x) => x.payloadType === 101 && x.timestamp === p[0]!.timestamp)).toBe(true);
+    expect(p.map((x) => x.marker)).toEqual([true, false, false, false, false, false, false]);
+    expect(p.map((x) => x.payload.readUInt16BE(2))).toEqual([160, 320, 480, 640, 800, 800, 800]);
+    expect(got).toEqual([{ digit: '5', durationMs: 100, source: 'rfc4733' }]);
+  });
+
+  it('latches to the observed source address (symmetric RTP)', () => {
+    const { a, b, sb, clock } = setup({ remote: { address: '10.0.0.1', port: 9999 } });
+    const changes: unknown[] = [];
+    b.on('remote-changed', (r) => changes.push(r));
+    a.sendFrame(tone(0));
+    clock.tick(1);
+    expect(changes).toEqual([{ address: '10.0.0.1', port: 4000 }]);
+    b.sendFrame(tone(0));
+    clock.tick(1);
+    expect(sb.sent[0]!.to).toEqual({ address: '10.0.0.1', port: 4000 });
+    expect(a.stats().packetsReceived).toBe(1);
+  });
+
+  it('does not move to a foreign source while the latched one is active', () => {
+    const { a, b, sb, clock } = setup();
+    const changes: unknown[] = [];
+    b.on('remote-changed', (r) => changes.push(r));
+    a.sendFrame(tone(0));
+    clock.tick(1);
+    const evil = serializeRtpPacket({ ...parseOk(Buffer.alloc(12, 0x80)), ssrc: 42, payloadType: 0 });
+    sb.receive(evil, { address: '6.6.6.6', port: 666 });
+    expect(changes).toEqual([]);
+    clock.tick(200);
+    sb.receive(evil, { address: '6.6.6.6', port: 666 });
+    expect(changes).toEqual([{ address: '6.6.6.6', port: 666 }]);
+  });
+
+  it('emits timeout once after mediaTimeoutMs without RTP', () => {
+    const { b, clock } = setup({ mediaTimeoutMs: 1000 });
+    let n = 0;
+    b.on('timeout', () => n++);
+    clock.advance(990);
+    expect(n).toBe(0);
+    clock.advance(40);
+    expect(n).toBe(1);
+    clock.advance(5000);
+    expect(n).toBe(1);
+  });
+
+  it('counts malformed and foreign payload types, never throws', () => {
+    const { b, sb, clock } = setup();
+    sb.receive(Buffer.from([1, 2, 3]), { address: '10.0.0.1', port: 4000 });
+    sb.receive(Buffer.alloc(40, 0xff), { address: '10.0.0.1', port: 4000 });
+    const cn = serializeRtpPacket({ ...parseOk(Buffer.alloc(13, 0x80)), payloadType: 13 });
+    sb.receive(cn, { address: '10.0.0.1', port: 4000 });
+    for (let i = 0; i < 500; i++) {
+      const junk = Buffer.alloc(12 + (i % 50), i & 0xff);
+      junk[0] = 0x80;
+      junk[1] = 0;
+      sb.receive(junk, { address: '10.0.0.1', port: 4000 });
+      if (i % 10 === 0) clock.tick(1);
+    }
+    const s = b.stats();
+    expect(s.malformed).toBe(2);
+    expect(s.ignored).toBe(1);
+  });
+
+  it('honours direction: recvonly sends nothing, inactive plays nothing', () => {
+    const { a, b, sa, clock, framesB } = setup();
+    a.setDirection('recvonly');
+    a.sendFrame(tone(0));
+    clock.tick(5);
+    expect(sa.sent).toHaveLength(0);
+    a.setDirection('sendrecv');
+    b.setDirection('inactive');
+    for (let i = 0; i < 10; i++) a.sendFrame(tone(i));
+    clock.tick(20);
+    expect(framesB).toHaveLength(0);
+  });
+
+  it('demultiplexes RTCP on the RTP port with rtcp-mux', () => {
+    const { b, sb } = setup({ rtcpMux: true });
+    sb.receive(Buffer.from('80c90001deadbeef', 'hex'), { address: '10.0.0.1', port: 4000 });
+    expect(b.stats().rtcpReceived).toBe(1);
+    expect(b.stats().malformed).toBe(0);
+  });
+
+  it('stops ticking and detaches on close', () => {
+    const { a, sa, clock } = setup();
+    a.sendFrame(tone(0));
+    a.close();
+    clock.tick(5);
+    expect(sa.sent).toHaveLength(0);
+    expect(sa.listenerCount('message')).toBe(0);
+  });
+});
+
+function parseOk(buf: Buffer): RtpPacket {
+  const r = parseRtpPacket(buf);
+  if (!r.ok) throw new Error(r.reason);
+  return r.packet;
+}

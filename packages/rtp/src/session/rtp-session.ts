@@ -1,0 +1,379 @@
+/**
+ * One RTP audio stream between this host and a remote endpoint: the thin I/O shell over
+ * the pure cores (packet codec, jitter buffer, sender, receive statistics). Owns no
+ * sockets' lifetime: it attaches to the sockets of a `PortAllocation` and detaches on
+ * `close()`; the allocation's `release()` closes them.
+ */
+import { randomInt } from 'node:crypto';
+import type { RemoteInfo } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import type { AudioDecoder, AudioEncoder, CodecInfo } from '../codec/types.js';
+import { JitterBuffer, type JitterBufferStats } from '../jitter/jitter-buffer.js';
+import { isRtcpPacket, parseRtpPacket } from '../packet/rtp-packet.js';
+import { G711_IMPAIRMENT, eModelRFactor, rFactorToMos } from './call-quality.js';
+import { sharedMediaClock, type MediaClock } from './media-clock.js';
+import { ReceiveStatistics } from './receive-statistics.js';
+import { RtpSender } from './rtp-sender.js';
+import { TelephoneEventReceiver } from './telephone-event-receiver.js';
+
+/** The subset of `dgram.Socket` a session uses (a fake in `../testing` implements it). */
+export interface DatagramSocket {
+  send(
+    msg: Buffer,
+    port: number,
+    address: string,
+    callback?: (error: Error | null, bytes: number) => void,
+  ): void;
+  on(event: 'message', listener: (msg: Buffer, rinfo: RemoteInfo) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  off(event: 'message', listener: (msg: Buffer, rinfo: RemoteInfo) => void): unknown;
+  off(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/** Media direction (RFC 3264 §5.1 / RFC 4566 §6). */
+export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+
+/** Remote transport address. */
+export interface RtpRemote {
+  address: string;
+  port: number;
+  /** RTCP port; default `port + 1` (RFC 3550 §11), ignored with rtcp-mux. */
+  rtcpPort?: number;
+}
+
+/** Options of {@link RtpSession}. Durations in ms. */
+export interface RtpSessionOptions {
+  /** Bound sockets (from `PortAllocator`); the session attaches to them, never closes them. */
+  sockets: { rtp: DatagramSocket; rtcp?: DatagramSocket };
+  remote: RtpRemote;
+  /** Audio payload type (0..127). */
+  payloadType: number;
+  codec: {
+    encoder: AudioEncoder;
+    decoder: AudioDecoder;
+    info: CodecInfo;
+    samplesPerFrame: number;
+    rtpTicksPerFrame: number;
+  };
+  /** telephone-event payload type (RFC 4733); DTMF send/receive is off without it. */
+  dtmfPayloadType?: number;
+  /** Packetization time, a multiple of the clock period. Default 20 ms. */
+  ptimeMs?: number;
+  /** RTP and RTCP on one port (RFC 5761). Default false. */
+  rtcpMux?: boolean;
+  /**
+   * Symmetric RTP (RFC 4961) with latching: send to the source address of the received
+   * media (NAT traversal). Default true.
+   */
+  symmetric?: boolean;
+  /** Re-latch to a new source address only after the latched one is silent this long. Default 2000 ms. */
+  relatchAfterMs?: number;
+  /** Emit `timeout` after this long without RTP. Default 30000 ms; 0 disables. */
+  mediaTimeoutMs?: number;
+  /** Pacing/playout clock. Default the shared 20 ms {@link sharedMediaClock}. */
+  clock?: MediaClock;
+  /** Jitter buffer bounds. Defaults: min 20, max 300, initial 40 ms. */
+  jitter?: { minDelayMs?: number; maxDelayMs?: number; initialDelayMs?: number };
+  /** RTCP CNAME (RFC 3550 §6.5.1). Default a random id. */
+  cname?: string;
+}
+
+/** A received DTMF digit. */
+export interface DtmfEvent {
+  readonly digit: string;
+  readonly durationMs: number;
+  readonly source: 'rfc4733' | 'inband';
+}
+
+/** Typed events of {@link RtpSession}. */
+export interface RtpSessionEvents {
+  /** One ptime of decoded (or concealed) PCM at `codec.info.sampleRate`, on the playout clock. */
+  frame: [pcm: Int16Array];
+  dtmf: [event: DtmfEvent];
+  /** No RTP for `mediaTimeoutMs` (emitted once per silence period). */
+  timeout: [];
+  /** Symmetric RTP latched to a new source address. */
+  'remote-changed': [remote: { address: string; port: number }];
+  'first-packet': [];
+  /** A socket reported an error (the session keeps running). */
+  'socket-error': [error: Error];
+}
+
+/** Session statistics. */
+export interface RtpStats {
+  packetsSent: number;
+  /** Payload octets sent (RFC 3550 §6.4.1 sender octet count). */
+  bytesSent: number;
+  packetsReceived: number;
+  /** Payload octets received. */
+  bytesReceived: number;
+  /** Cumulative lost (RFC 3550 §A.3) of the current remote source. */
+  lost: number;
+  /** Cumulative loss fraction 0..1 of the current source. */
+  fractionLost: number;
+  /** RFC 3550 §6.4.1 interarrival jitter in ms. */
+  jitterMs: number;
+  /** Round-trip time from RTCP LSR/DLSR, when known. */
+  rttMs: number | undefined;
+  /** E-model rating R (ITU-T G.107, simplified). */
+  rFactor: number;
+  /** MOS estimated from R (G.107 Annex B). */
+  mos: number;
+  /** Received packets that did not parse, or failed SRTP. */
+  malformed: number;
+  /** Packets with a payload type other than audio/DTMF (comfort noise 13, ...). */
+  ignored: number;
+  rtcpReceived: number;
+  sendErrors: number;
+  jitterBuffer: JitterBufferStats;
+}
+
+/** An RTP audio session. See {@link RtpSessionEvents}. */
+export class RtpSession extends EventEmitter<RtpSessionEvents> {
+  private readonly o: RtpSessionOptions;
+  private readonly clock: MediaClock;
+  private readonly jitter: JitterBuffer;
+  private readonly sender: RtpSender;
+  private readonly recvStats: ReceiveStatistics;
+  private readonly dtmfRx: TelephoneEventReceiver;
+  private readonly ticksPerPtime: number;
+  private readonly localSsrc = randomInt(0, 0x1_0000_0000 - 1);
+  private readonly mediaTimeoutMs: number;
+  private remote: RtpRemote;
+  private direction: MediaDirection = 'sendrecv';
+  private unsubscribe: (() => void) | undefined;
+  private tickCount = 0;
+  private latched = false;
+  private lastRtpMs = 0;
+  private timedOut = false;
+  private gotFirst = false;
+  private closed = false;
+  private malformed = 0;
+  private ignored = 0;
+  private rtcpReceived = 0;
+  private sendErrors = 0;
+  private rttMs: number | undefined;
+  private readonly onSendDone = (err: Error | null): void => {
+    if (err) this.sendErrors++;
+  };
+  private readonly sendRtp = (packet: Buffer): void => {
+    this.o.sockets.rtp.send(packet, this.remote.port, this.remote.address, this.onSendDone);
+  };
+  private readonly discard = (): void => {};
+
+  constructor(opts: RtpSessionOptions) {
+    super();
+    this.o = opts;
+    this.clock = opts.clock ?? sharedMediaClock();
+    const ptime = opts.ptimeMs ?? 20;
+    this.ticksPerPtime = ptime / this.clock.periodMs;
+    if (!Number.isInteger(this.ticksPerPtime) || this.ticksPerPtime < 1) {
+      throw new RangeError(`ptime ${ptime} ms is not a multiple of the ${this.clock.periodMs} ms clock`);
+    }
+    this.remote = { ...opts.remote };
+    this.mediaTimeoutMs = opts.mediaTimeoutMs ?? 30_000;
+    const clockRate = opts.codec.info.clockRate;
+    this.jitter = new JitterBuffer({ clockRate, frameMs: ptime, ...opts.jitter });
+    this.recvStats = new ReceiveStatistics(clockRate);
+    this.dtmfRx = new TelephoneEventReceiver(clockRate);
+    // RFC 3550 §5.1: random initial sequence number, timestamp and SSRC.
+    this.sender = new RtpSender({
+      ssrc: this.localSsrc,
+      payloadType: opts.payloadType,
+      encoder: opts.codec.encoder,
+      ticksPerFrame: opts.codec.rtpTicksPerFrame,
+      clockRate,
+      dtmfPayloadType: opts.dtmfPayloadType,
+      initialSequence: randomInt(0, 0x8000),
+      initialTimestamp: randomInt(0, 0x1_0000_0000 - 1),
+    });
+  }
+
+  /** Attach to the sockets and start pacing/playout. Idempotent. */
+  start(): void {
+    if (this.unsubscribe || this.closed) return;
+    this.o.sockets.rtp.on('message', this.onRtpMessage);
+    this.o.sockets.rtp.on('error', this.onSocketError);
+    if (this.o.sockets.rtcp && !this.o.rtcpMux) {
+      this.o.sockets.rtcp.on('message', this.onRtcpMessage);
+      this.o.sockets.rtcp.on('error', this.onSocketError);
+    }
+    this.lastRtpMs = this.clock.now();
+    this.unsubscribe = this.clock.subscribe(this.onTick);
+  }
+
+  /** Queue exactly one ptime of PCM; frames leave paced, one per ptime. */
+  sendFrame(pcm: Int16Array): void {
+    this.sender.enqueue(pcm);
+  }
+
+  /** Send an RFC 4733 digit (0-9, *, #, A-D). Default 100 ms. Returns false if not possible. */
+  sendDtmf(digit: string, durationMs = 100): boolean {
+    return this.sender.enqueueDtmf(digit, durationMs);
+  }
+
+  /** Barge-in: drop every queued frame now. */
+  clearSendQueue(): void {
+    this.sender.clear();
+  }
+
+  /** Frames waiting to be sent. */
+  get queuedFrames(): number {
+    return this.sender.queued;
+  }
+
+  /** Our SSRC (random, RFC 3550 §8.1). */
+  get ssrc(): number {
+    return this.localSsrc;
+  }
+
+  /** Current remote (after latching). */
+  get remoteAddress(): Readonly<RtpRemote> {
+    return this.remote;
+  }
+
+  /** Change the remote (re-INVITE); symmetric latching starts over. */
+  setRemote(remote: RtpRemote): void {
+    this.remote = { ...remote };
+    this.latched = false;
+  }
+
+  /** RFC 3264 direction: what we send and what we play out. */
+  setDirection(d: MediaDirection): void {
+    this.direction = d;
+  }
+
+  /** Statistics snapshot. */
+  stats(): RtpStats {
+    const rs = this.recvStats;
+    const jb = this.jitter.stats();
+    const expected = rs.expected;
+    const fractionLost = expected > 0 ? Math.max(0, rs.cumulativeLost) / expected : 0;
+    // One-way delay ~ network (rtt/2) + jitter buffer + packetization.
+    const delay = (this.rttMs ?? 0) / 2 + jb.currentDelayMs + (this.o.ptimeMs ?? 20);
+    const rFactor = eModelRFactor(delay, fractionLost * 100, G711_IMPAIRMENT);
+    return {
+      packetsSent: this.sender.packetsSent,
+      bytesSent: this.sender.octetsSent,
+      packetsReceived: rs.packets,
+      bytesReceived: rs.payloadBytes,
+      lost: rs.cumulativeLost,
+      fractionLost,
+      jitterMs: rs.jitterMs,
+      rttMs: this.rttMs,
+      rFactor,
+      mos: rFactorToMos(rFactor),
+      malformed: this.malformed,
+      ignored: this.ignored,
+      rtcpReceived: this.rtcpReceived,
+      sendErrors: this.sendErrors,
+      jitterBuffer: jb,
+    };
+  }
+
+  /** Stop timers and detach from the sockets (which stay open). Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.o.sockets.rtp.off('message', this.onRtpMessage);
+    this.o.sockets.rtp.off('error', this.onSocketError);
+    this.o.sockets.rtcp?.off('message', this.onRtcpMessage);
+    this.o.sockets.rtcp?.off('error', this.onSocketError);
+    this.sender.clear();
+  }
+
+  private readonly onSocketError = (err: Error): void => {
+    this.emit('socket-error', err);
+  };
+
+  private readonly onRtcpMessage = (_msg: Buffer, _rinfo: RemoteInfo): void => {
+    this.rtcpReceived++;
+  };
+
+  private readonly onRtpMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
+    if (this.o.rtcpMux && isRtcpPacket(msg)) {
+      this.onRtcpMessage(msg, rinfo); // RFC 5761 §4
+      return;
+    }
+    const r = parseRtpPacket(msg);
+    if (!r.ok) {
+      this.malformed++;
+      return;
+    }
+    const p = r.packet;
+    const now = this.clock.now();
+    this.latch(rinfo, p.ssrc, now);
+    this.lastRtpMs = now;
+    this.timedOut = false;
+    if (!this.gotFirst) {
+      this.gotFirst = true;
+      this.emit('first-packet');
+    }
+    if (p.payloadType === this.o.payloadType) {
+      this.recvStats.update(p.ssrc, p.sequenceNumber, p.timestamp, now, p.payload.length);
+      if (this.direction === 'sendrecv' || this.direction === 'recvonly') this.jitter.push(p, now);
+    } else if (p.payloadType === this.o.dtmfPayloadType) {
+      this.recvStats.update(p.ssrc, p.sequenceNumber, p.timestamp, now, p.payload.length);
+      const d = this.dtmfRx.push(p.timestamp, p.payload);
+      if (d) this.emit('dtmf', { ...d, source: 'rfc4733' });
+    } else {
+      this.ignored++; // comfort noise (RFC 3389, PT 13) and anything not negotiated
+    }
+  };
+
+  /**
+   * Symmetric RTP latching (RFC 4961 §2; "latching" as in RFC 7362 §3): send to where the
+   * media comes from. Once latched, move only for the same SSRC (NAT rebinding) or after
+   * the latched source has been silent for `relatchAfterMs` (limits media hijacking).
+   */
+  private latch(rinfo: RemoteInfo, ssrc: number, now: number): void {
+    if (this.o.symmetric === false) return;
+    if (rinfo.address === this.remote.address && rinfo.port === this.remote.port) {
+      this.latched = true;
+      return;
+    }
+    const silentLong = now - this.lastRtpMs >= (this.o.relatchAfterMs ?? 2000);
+    if (this.latched && ssrc !== this.recvStats.sourceSsrc && !silentLong) return;
+    this.latched = true;
+    this.remote = { ...this.remote, address: rinfo.address, port: rinfo.port };
+    this.emit('remote-changed', { address: rinfo.address, port: rinfo.port });
+  }
+
+  private readonly onTick = (nowMs: number): void => {
+    if (++this.tickCount < this.ticksPerPtime) return;
+    this.tickCount = 0;
+    const receiving = this.direction === 'sendrecv' || this.direction === 'recvonly';
+    if (receiving) this.playout(nowMs);
+    const sending = this.direction === 'sendrecv' || this.direction === 'sendonly';
+    this.sender.tick(sending ? this.sendRtp : this.discard);
+    if (
+      receiving &&
+      this.mediaTimeoutMs > 0 &&
+      !this.timedOut &&
+      nowMs - this.lastRtpMs >= this.mediaTimeoutMs
+    ) {
+      this.timedOut = true;
+      this.emit('timeout');
+    }
+  };
+
+  private playout(nowMs: number): void {
+    const slot = this.jitter.pull(nowMs);
+    if (slot.kind === 'empty') return;
+    const { decoder, samplesPerFrame } = this.o.codec;
+    let pcm: Int16Array;
+    if (slot.kind === 'packet') {
+      try {
+        pcm = decoder.decode(slot.packet.payload);
+      } catch {
+        this.malformed++; // hostile payload: conceal instead
+        pcm = decoder.conceal(samplesPerFrame);
+      }
+    } else {
+      pcm = decoder.conceal(samplesPerFrame, slot.nextPayload);
+    }
+    this.emit('frame', pcm);
+  }
+}
