@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events';
 import type { AudioDecoder, AudioEncoder, CodecInfo } from '../codec/types.js';
 import { JitterBuffer, type JitterBufferStats } from '../jitter/jitter-buffer.js';
 import { isRtcpPacket, parseRtpPacket } from '../packet/rtp-packet.js';
+import type { MediaDirection } from '../sdp/types.js';
 import { G711_IMPAIRMENT, eModelRFactor, rFactorToMos } from './call-quality.js';
 import { sharedMediaClock, type MediaClock } from './media-clock.js';
 import { ReceiveStatistics } from './receive-statistics.js';
@@ -29,9 +30,6 @@ export interface DatagramSocket {
   off(event: 'message', listener: (msg: Buffer, rinfo: RemoteInfo) => void): unknown;
   off(event: 'error', listener: (err: Error) => void): unknown;
 }
-
-/** Media direction (RFC 3264 §5.1 / RFC 4566 §6). */
-export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
 /** Remote transport address. */
 export interface RtpRemote {
