@@ -16,3 +16,32 @@ export * from './message/stream-framer.js';
 export * from './auth/auth-params.js';
 export * from './auth/digest.js';
 export * from './auth/digest-client.js';
+// Transport, transactions, dialogs, registration and the user agent.
+export * from './user-agent.js';
+export type { RespondOptions } from './user-agent.js';
+export { Dialog, DialogStateError } from './dialog/dialog.js';
+export type {
+  DialogState,
+  DialogTerminationReason,
+  DialogRequestOptions,
+  ReinviteResponder,
+} from './dialog/dialog.js';
+export { Registration } from './registration/registration.js';
+export type {
+  RegistrationOptions,
+  RegistrationState,
+  RegistrationError,
+} from './registration/registration.js';
+export type { RetryOptions } from './registration/backoff.js';
+export { UdpTransport } from './transport/udp-transport.js';
+export { TcpTransport } from './transport/tcp-transport.js';
+export { TlsTransport } from './transport/tls-transport.js';
+export { TransportLayer, defaultPort } from './transport/transport-layer.js';
+export { TransportError, DEFAULT_MAX_MESSAGE_SIZE } from './transport/transport.js';
+export type { Transport, TransportProtocol, Target, Endpoint, MessageSource } from './transport/transport.js';
+export { resolveTarget, systemResolver } from './transport/resolve-target.js';
+export type { Resolver } from './transport/resolve-target.js';
+export type { Logger } from './transport/logger.js';
+export { TransactionLayer } from './transaction/transaction-layer.js';
+export { DEFAULT_TIMERS, resolveTimers } from './transaction/timers.js';
+export type { TimerConfig } from './transaction/timers.js';

@@ -1,0 +1,23 @@
+/** What a dialog needs from the UA core (a delegate interface, ARCHITECTURE.md habit 9). */
+import type { Clock } from '../clock.js';
+import type { SipHeader, SipRequest, SipResponse } from '../message/types.js';
+import type { TimerConfig } from '../transaction/timers.js';
+
+/** Delegate implemented by the UA core for its dialogs. */
+export interface DialogHost {
+  readonly clock: Clock;
+  readonly timers: TimerConfig;
+  /**
+   * Send a request statefully towards `nextHopUri`; resolves with the final response
+   * (synthetic 408 on timeout, 503 on transport or resolution error). Never rejects.
+   */
+  send(req: SipRequest, nextHopUri: string): Promise<SipResponse>;
+  /** Send an ACK for a 2xx (no transaction); resolves with a function that re-sends it. */
+  sendAck(ack: SipRequest, nextHopUri: string): Promise<() => void>;
+  /** Our Contact header value for this dialog's transport. */
+  contact(protocol: string): string;
+  /** Headers added to every request and response we originate (User-Agent/Server, Allow, Supported). */
+  commonHeaders(kind: 'request' | 'response'): readonly SipHeader[];
+  /** Called once when the dialog terminates (drop it from the dialog table). */
+  forget(dialogId: string): void;
+}

@@ -1,0 +1,361 @@
+/**
+ * A SIP dialog (RFC 3261 §12) with its INVITE usage: identifiers, route set, remote
+ * target, CSeq spaces, in-dialog requests in both directions, 2xx/ACK handling
+ * (§13.2.2.4, §13.3.1.4) and re-INVITE glare (§14).
+ *
+ * ```
+ *   (1xx with tag)        2xx
+ *   ----------> early ----------> confirmed
+ *                 |                   |  BYE (either side), ACK timeout,
+ *                 | non-2xx final     |  481/408 to an in-dialog request
+ *                 V                   V
+ *               terminated <----------+
+ * ```
+ */
+import { EventEmitter } from 'node:events';
+import type { SipHeader, SipRequest, SipResponse } from '../message/types.js';
+import { createResponse } from '../message/builders.js';
+import { getHeader } from '../message/headers.js';
+import { parseNameAddr } from '../message/name-addr.js';
+import type { MessageInfo } from '../transport/message-info.js';
+import type { ServerTransaction } from '../transaction/transaction.js';
+import type { DialogHost } from './dialog-host.js';
+import type { InDialogRequestOptions } from './in-dialog-request.js';
+import { buildInDialogRequest } from './in-dialog-request.js';
+import { AckWaiter } from './ack-waiter.js';
+import { dialogId } from './dialog-id.js';
+
+/** Dialog states (RFC 3261 §12). */
+export type DialogState = 'early' | 'confirmed' | 'terminated';
+
+/** Why a dialog ended. */
+export type DialogTerminationReason = 'local-bye' | 'remote-bye' | 'ack-timeout' | 'transport' | 'rejected';
+
+/** Options of {@link Dialog.request} and the `respond` callback of `reinvite`. */
+export interface DialogRequestOptions {
+  readonly body?: Buffer;
+  readonly contentType?: string;
+  readonly headers?: SipHeader[];
+}
+
+/** Responder handed to `reinvite` listeners. */
+export type ReinviteResponder = (status: number, opts?: DialogRequestOptions) => void;
+
+/** Raised when a dialog is used after it terminated or during an INVITE (programmer misuse). */
+export class DialogStateError extends Error {
+  override readonly name = 'DialogStateError';
+}
+
+/** The construction parameters of a {@link Dialog}. */
+export interface DialogInit {
+  readonly role: 'uac' | 'uas';
+  readonly callId: string;
+  readonly localTag: string;
+  readonly remoteTag: string;
+  /** Our From/To value including `;tag=`. */
+  readonly localUri: string;
+  /** Their From/To value including `;tag=`. */
+  readonly remoteUri: string;
+  readonly remoteTarget: string;
+  readonly routeSet: readonly string[];
+  readonly localSeq: number;
+  readonly remoteSeq: number | undefined;
+  /** Transport the dialog was established over (for our Contact). */
+  readonly protocol: string;
+  readonly state: DialogState;
+}
+
+/**
+ * A dialog. Events: `bye` (req) after we answered 200; `reinvite` (req, respond) for a
+ * re-INVITE or UPDATE; `info` (req) after we answered 200; `terminated` ({ reason }).
+ */
+export class Dialog extends EventEmitter {
+  readonly id: string;
+  readonly callId: string;
+  readonly localTag: string;
+  readonly remoteTag: string;
+  readonly role: 'uac' | 'uas';
+  /** Transport protocol the dialog runs over. */
+  readonly protocol: string;
+  private stateValue: DialogState;
+  /** Remote target (Contact URI), updated by target refresh requests (§12.2). */
+  remoteTarget: string;
+  readonly routeSet: readonly string[];
+  private readonly localUri: string;
+  private readonly remoteUri: string;
+  private localSeq: number;
+  private remoteSeq: number | undefined;
+  private clientInvite = false;
+  private serverInvite = false;
+  private readonly ackWaiters = new Map<number, { waiter: AckWaiter; resolve: (ok: boolean) => void }>();
+  private lastAck: { seq: number; resend: () => void } | undefined;
+  /** Last session description we sent (answers session-refresh re-INVITEs by default). */
+  localBody: { body: Buffer; contentType: string } | undefined;
+
+  constructor(
+    private readonly host: DialogHost,
+    init: DialogInit,
+  ) {
+    super();
+    this.role = init.role;
+    this.callId = init.callId;
+    this.localTag = init.localTag;
+    this.remoteTag = init.remoteTag;
+    this.id = dialogId(init.callId, init.localTag, init.remoteTag);
+    this.localUri = init.localUri;
+    this.remoteUri = init.remoteUri;
+    this.remoteTarget = init.remoteTarget;
+    this.routeSet = init.routeSet;
+    this.localSeq = init.localSeq;
+    this.remoteSeq = init.remoteSeq;
+    this.protocol = init.protocol;
+    this.stateValue = init.state;
+  }
+
+  /** Current state. */
+  get state(): DialogState {
+    return this.stateValue;
+  }
+
+  /** Move an early dialog to confirmed (2xx sent or received). */
+  confirm(): void {
+    if (this.stateValue === 'early') this.stateValue = 'confirmed';
+  }
+
+  /**
+   * Send BYE (RFC 3261 §15.1.1); resolves on its final response or timeout. No-op once
+   * terminated. `reason` is reported in `terminated`. Default `local-bye`.
+   */
+  async bye(reason: DialogTerminationReason = 'local-bye'): Promise<void> {
+    if (this.stateValue === 'terminated') return;
+    const { request, nextHopUri } = this.build('BYE', {});
+    this.terminate(reason);
+    await this.host.send(request, nextHopUri);
+  }
+
+  /**
+   * Send a request inside the dialog (INFO, UPDATE, re-INVITE, ...). For INVITE the ACK
+   * for a 2xx is sent here (§13.2.2.4). A 481 or 408 terminates the dialog (§12.2.1.2).
+   * Rejects with DialogStateError when terminated, or for a re-INVITE while another
+   * INVITE transaction is in progress (§14.1).
+   */
+  async request(method: string, opts: DialogRequestOptions = {}): Promise<SipResponse> {
+    if (this.stateValue === 'terminated') throw new DialogStateError(`dialog ${this.callId} is terminated`);
+    if (method === 'ACK' || method === 'CANCEL') throw new DialogStateError(`${method} is sent by the stack`);
+    const isInvite = method === 'INVITE';
+    if (isInvite && (this.clientInvite || this.serverInvite)) {
+      throw new DialogStateError('an INVITE transaction is already in progress (RFC 3261 §14.1)');
+    }
+    const { request, nextHopUri } = this.build(method, opts);
+    if (isInvite) this.clientInvite = true;
+    try {
+      const res = await this.host.send(request, nextHopUri);
+      if (isInvite && res.status >= 200 && res.status < 300) await this.ack2xx(request, res);
+      if (res.status === 481 || res.status === 408)
+        this.terminate(res.status === 481 ? 'rejected' : 'transport');
+      return res;
+    } finally {
+      if (isInvite) this.clientInvite = false;
+    }
+  }
+
+  /**
+   * A request inside this dialog, matched by the core (RFC 3261 §12.2.2). Enforces the
+   * remote CSeq rule (lower -> 500) and dispatches by method.
+   */
+  receiveRequest(req: SipRequest, info: MessageInfo, tx: ServerTransaction): void {
+    if (this.remoteSeq !== undefined && info.cseq.seq < this.remoteSeq) {
+      this.reply(tx, 500, { reason: 'CSeq Out of Order' }); // RFC 3261 §12.2.2
+      return;
+    }
+    this.remoteSeq = info.cseq.seq;
+    switch (req.method) {
+      case 'BYE':
+        this.reply(tx, 200);
+        this.emit('bye', req);
+        this.terminate('remote-bye');
+        return;
+      case 'INFO':
+        this.reply(tx, 200);
+        this.emit('info', req);
+        return;
+      case 'INVITE':
+      case 'UPDATE':
+        this.receiveOffer(req, tx);
+        return;
+      case 'OPTIONS':
+        this.reply(tx, 200);
+        return;
+      default:
+        this.reply(tx, 501);
+    }
+  }
+
+  /** An ACK for a 2xx we sent (§13.3.1.4): stops the retransmission of that 2xx. */
+  receiveAck(info: MessageInfo): void {
+    const entry = this.ackWaiters.get(info.cseq.seq);
+    if (!entry) return;
+    this.ackWaiters.delete(info.cseq.seq);
+    if (entry.waiter.ack()) entry.resolve(true);
+  }
+
+  /** A 2xx retransmission for our INVITE (§13.2.2.4): re-send the ACK. */
+  receive2xxRetransmission(info: MessageInfo): void {
+    if (this.lastAck && this.lastAck.seq === info.cseq.seq) this.lastAck.resend();
+  }
+
+  /**
+   * Send a 2xx to an INVITE on `tx` and retransmit it until the ACK (§13.3.1.4).
+   * Resolves true on ACK, false after 64*T1 without one (the caller then sends BYE).
+   */
+  send2xx(tx: ServerTransaction, res: SipResponse, reliable: boolean): Promise<boolean> {
+    tx.respond(res);
+    const seq = this.remoteSeq ?? 0;
+    return new Promise((resolve) => {
+      const waiter = new AckWaiter(
+        this.host.clock,
+        this.host.timers,
+        reliable,
+        () => tx.respond(res),
+        () => {
+          this.ackWaiters.delete(seq);
+          resolve(false);
+        },
+      );
+      this.ackWaiters.set(seq, { waiter, resolve });
+      waiter.start();
+    });
+  }
+
+  /** Terminate (idempotent): stop timers, forget, emit `terminated`. */
+  terminate(reason: DialogTerminationReason): void {
+    if (this.stateValue === 'terminated') return;
+    this.stateValue = 'terminated';
+    for (const { waiter, resolve } of this.ackWaiters.values()) {
+      waiter.stop();
+      resolve(false);
+    }
+    this.ackWaiters.clear();
+    this.host.forget(this.id);
+    this.emit('terminated', { reason });
+  }
+
+  /** Build a response to an in-dialog request, with our Contact for 2xx to INVITE/UPDATE. */
+  buildResponse(
+    req: SipRequest,
+    status: number,
+    opts: DialogRequestOptions & { reason?: string } = {},
+  ): SipResponse {
+    const headers: SipHeader[] = [...this.host.commonHeaders('response')];
+    const refresh = req.method === 'INVITE' || req.method === 'UPDATE';
+    if (refresh && status >= 200 && status < 300)
+      headers.push({ name: 'Contact', value: this.host.contact(this.protocol) });
+    if (opts.headers) headers.push(...opts.headers);
+    return createResponse(req, status, {
+      reason: opts.reason,
+      toTag: this.localTag,
+      headers,
+      body: opts.body,
+      contentType: opts.contentType,
+    });
+  }
+
+  private reply(
+    tx: ServerTransaction,
+    status: number,
+    opts: DialogRequestOptions & { reason?: string } = {},
+  ): void {
+    tx.respond(this.buildResponse(tx.request, status, opts));
+  }
+
+  private receiveOffer(req: SipRequest, tx: ServerTransaction): void {
+    const isInvite = req.method === 'INVITE';
+    // RFC 3261 §14.2: our own re-INVITE pending -> 491; theirs pending -> 500 + Retry-After.
+    if (isInvite && this.clientInvite) return this.reply(tx, 491);
+    if (isInvite && this.serverInvite) {
+      return this.reply(tx, 500, { headers: [{ name: 'Retry-After', value: '1' }] });
+    }
+    this.updateRemoteTarget(req);
+    if (isInvite) this.serverInvite = true;
+    let answered = false;
+    const respond: ReinviteResponder = (status, opts = {}) => {
+      if (answered) return;
+      answered = true;
+      if (isInvite) this.serverInvite = false;
+      const res = this.buildResponse(req, status, opts);
+      if (status >= 200 && status < 300 && opts.body && opts.contentType) {
+        this.localBody = { body: opts.body, contentType: opts.contentType };
+      }
+      if (isInvite && status >= 200 && status < 300) void this.send2xx(tx, res, this.protocol !== 'udp');
+      else tx.respond(res);
+    };
+    if (this.listenerCount('reinvite') > 0) {
+      this.emit('reinvite', req, respond);
+      return;
+    }
+    // No listener: a session refresh; answer with our last session description (RFC 4028 §9).
+    const hasOffer = req.body.length > 0 || isInvite;
+    respond(200, hasOffer && this.localBody ? { ...this.localBody } : {});
+  }
+
+  private updateRemoteTarget(req: SipRequest): void {
+    const contact = getHeader(req, 'Contact');
+    const na = contact === undefined ? undefined : parseNameAddr(contact);
+    if (na) this.remoteTarget = na.uri; // RFC 3261 §12.2.2: target refresh
+  }
+
+  private build(method: string, opts: InDialogRequestOptions): ReturnType<typeof buildInDialogRequest> {
+    // RFC 3261 §12.2.1.1: CSeq incremented by one for each new request (ACK/CANCEL excepted).
+    const seq = ++this.localSeq;
+    const headers: SipHeader[] = [...this.host.commonHeaders('request')];
+    if (method === 'INVITE' || method === 'UPDATE')
+      headers.push({ name: 'Contact', value: this.host.contact(this.protocol) });
+    if (opts.headers) headers.push(...opts.headers);
+    return buildInDialogRequest(
+      {
+        callId: this.callId,
+        localUri: this.localUri,
+        remoteUri: this.remoteUri,
+        remoteTarget: this.remoteTarget,
+        routeSet: this.routeSet,
+      },
+      method,
+      seq,
+      { body: opts.body, contentType: opts.contentType, headers },
+    );
+  }
+
+  /**
+   * Send the ACK for a 2xx to our INVITE (RFC 3261 §13.2.2.4): the INVITE's CSeq number,
+   * routed like any in-dialog request, on a new branch. Kept for 2xx retransmissions.
+   */
+  async ack2xx(invite: SipRequest, res: SipResponse): Promise<void> {
+    this.updateRemoteTargetFromResponse(res);
+    const seq = Number.parseInt(getHeader(invite, 'CSeq') ?? '0', 10);
+    const { request: ack, nextHopUri } = buildInDialogRequest(
+      {
+        callId: this.callId,
+        localUri: this.localUri,
+        remoteUri: this.remoteUri,
+        remoteTarget: this.remoteTarget,
+        routeSet: this.routeSet,
+      },
+      'ACK',
+      seq,
+      { headers: this.host.commonHeaders('request') },
+    );
+    const resend = await this.host.sendAck(ack, nextHopUri);
+    this.lastAck = { seq, resend };
+  }
+
+  /** Re-send the last ACK we sent (a 2xx retransmission arrived). */
+  resendAck(): void {
+    this.lastAck?.resend();
+  }
+
+  private updateRemoteTargetFromResponse(res: SipResponse): void {
+    const contact = getHeader(res, 'Contact');
+    const na = contact === undefined ? undefined : parseNameAddr(contact);
+    if (na) this.remoteTarget = na.uri;
+  }
+}

@@ -1,0 +1,292 @@
+/**
+ * Registration of one AOR with a registrar (RFC 3261 §10.2): digest authentication
+ * (401/407, RFC 3261 §22, RFC 8760), 423 Min-Expires, refresh before expiry, retries
+ * with exponential backoff and jitter, and unregistration (Expires: 0).
+ *
+ * ```
+ *  unregistered --start--> registering --2xx--> registered --refresh 2xx--> registered
+ *                              |  ^                 |
+ *          failure (auth,      |  | retry timer     | refresh failure
+ *          timeout, rejected)  V  |                 V
+ *                             failed <--------------+
+ *  any --unregister()--> unregistered
+ * ```
+ */
+import { EventEmitter } from 'node:events';
+import type { Clock, TimerHandle } from '../clock.js';
+import type { SipHeader, SipRequest, SipResponse } from '../message/types.js';
+import { createRequest, generateCallId } from '../message/builders.js';
+import { getHeader } from '../message/headers.js';
+import type { TimerConfig } from '../transaction/timers.js';
+import { isSynthetic } from '../transaction/synthetic-response.js';
+import type { TransportProtocol } from '../transport/transport.js';
+import type { RetryOptions } from './backoff.js';
+import { retryDelayMs } from './backoff.js';
+import { grantedExpiresSec } from './granted-expires.js';
+import type { DigestSession } from './digest-session.js';
+import { createDigestSession } from './digest-session.js';
+
+/** Options of {@link Registration}. */
+export interface RegistrationOptions {
+  /** Registrar URI, e.g. `sip:pbx.example.com:5060;transport=udp` (host may be a DNS name). */
+  readonly registrar: string;
+  /** Address of record for To/From, e.g. `sip:100@pbx.example.com`. */
+  readonly aor: string;
+  /** Contact user part (the extension). */
+  readonly username: string;
+  /** Digest username when it differs (3CX "Authentication ID"). Default `username`. */
+  readonly authUsername?: string;
+  readonly password: string;
+  /** Requested binding lifetime. Default 300 s. */
+  readonly expiresSec?: number;
+  /** Refresh at ratio * granted expiry (never later than expiry - 5 s). Default 0.8. */
+  readonly refreshRatio?: number;
+  /** Retry backoff after failures. Defaults 2000 ms initial, 60 000 ms max, 0.2 jitter. */
+  readonly retry?: RetryOptions;
+  /** Transport towards the registrar when the URI has no `transport` parameter. Default UDP. */
+  readonly transport?: TransportProtocol;
+  /** RFC 5626 instance id (`urn:uuid:...`): adds `+sip.instance` and `reg-id=1` to the Contact. */
+  readonly instanceId?: string;
+  /** How long `unregister()` waits for the final response. Default 5000 ms. */
+  readonly unregisterTimeoutMs?: number;
+}
+
+/** Registration states. */
+export type RegistrationState = 'unregistered' | 'registering' | 'registered' | 'failed';
+
+/** Why the last attempt failed. */
+export interface RegistrationError {
+  readonly reason: 'auth' | 'timeout' | 'rejected' | 'transport';
+  readonly status?: number;
+  readonly message: string;
+}
+
+/** What a registration needs from the UA core. */
+export interface RegistrationHost {
+  readonly clock: Clock;
+  readonly timers: TimerConfig;
+  /** Send statefully; resolves with the final (maybe synthetic) response. Never rejects. */
+  send(req: SipRequest, nextHopUri: string, preferred?: TransportProtocol): Promise<SipResponse>;
+  /** Our Contact (`<sip:user@host:port;transport=x>`) for a protocol. */
+  contact(protocol: string, user?: string): string;
+  commonHeaders(kind: 'request' | 'response'): readonly SipHeader[];
+  newTag(): string;
+}
+
+/** Most challenge/423 rounds in one attempt before it counts as a failure. */
+const MAX_ROUNDS = 4;
+
+/**
+ * One registration binding kept alive. Events: `state` (state), `registered`
+ * ({ expiresSec }), `failed` (RegistrationError; a retry follows with backoff),
+ * `unregistered` (), `disposed` ().
+ */
+export class Registration extends EventEmitter {
+  private stateValue: RegistrationState = 'unregistered';
+  private granted: number | undefined;
+  private error: RegistrationError | undefined;
+  private readonly callId: string;
+  private readonly fromTag: string;
+  private cseq = 0;
+  private requestedSec: number;
+  private timer: TimerHandle | undefined;
+  private failures = 0;
+  private stopped = false;
+  private readonly digest: DigestSession;
+  private readonly protocol: TransportProtocol;
+
+  constructor(
+    private readonly host: RegistrationHost,
+    readonly opts: RegistrationOptions,
+  ) {
+    super();
+    this.callId = generateCallId(); // RFC 3261 §10.2: the same Call-ID for every refresh
+    this.fromTag = host.newTag();
+    this.requestedSec = opts.expiresSec ?? 300;
+    this.protocol = registrarTransport(opts.registrar) ?? opts.transport ?? 'udp';
+    this.digest = createDigestSession(opts.authUsername ?? opts.username, opts.password);
+  }
+
+  /** Current state. */
+  get state(): RegistrationState {
+    return this.stateValue;
+  }
+
+  /** Binding lifetime granted by the registrar, in seconds. */
+  get expiresSec(): number | undefined {
+    return this.granted;
+  }
+
+  /** The last failure, if any. */
+  get lastError(): RegistrationError | undefined {
+    return this.error;
+  }
+
+  /** Begin registering (called by `UserAgent.register`). */
+  start(): void {
+    this.setState('registering');
+    void this.attempt(this.requestedSec);
+  }
+
+  /**
+   * Remove the binding (REGISTER with Expires: 0) and stop refreshing. Resolves when
+   * the registrar answered or after `unregisterTimeoutMs`.
+   */
+  async unregister(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.clearTimer();
+    const wasBound = this.stateValue === 'registered' || this.stateValue === 'registering';
+    if (wasBound) {
+      await new Promise<void>((resolve) => {
+        const t = this.host.clock.setTimer(resolve, this.opts.unregisterTimeoutMs ?? 5000);
+        void this.exchange(0).then(() => {
+          this.host.clock.clearTimer(t);
+          resolve();
+        });
+      });
+    }
+    this.granted = undefined;
+    this.setState('unregistered');
+    this.emit('unregistered');
+  }
+
+  /** Stop timers without unregistering (UA shutdown). */
+  dispose(): void {
+    this.stopped = true;
+    this.clearTimer();
+    this.emit('disposed');
+  }
+
+  /** One registration attempt with its challenge / 423 rounds, then schedule what follows. */
+  private async attempt(expiresSec: number): Promise<void> {
+    const res = await this.exchange(expiresSec);
+    if (this.stopped) return;
+    if (res.status >= 200 && res.status < 300) return this.onRegistered(res);
+    this.onFailure(res);
+  }
+
+  /** Send REGISTER, answering up to MAX_ROUNDS challenges / 423s; returns the last response. */
+  private async exchange(expiresSec: number): Promise<SipResponse> {
+    let res: SipResponse | undefined;
+    let freshChallenge = false;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const req = this.buildRegister(expiresSec);
+      res = await this.host.send(req, this.opts.registrar, this.protocol);
+      if (this.stopped && expiresSec !== 0) return res;
+      if (res.status === 401 || res.status === 407) {
+        const verdict = this.digest.onChallenge(res);
+        // RFC 3261 §22.2: a non-stale challenge to credentials built from a fresh challenge = wrong password.
+        if (verdict === 'none' || (verdict === 'new' && freshChallenge)) return res;
+        freshChallenge = verdict === 'new';
+        continue;
+      }
+      if (res.status === 423 && expiresSec !== 0) {
+        // RFC 3261 §10.2.8: retry with at least Min-Expires.
+        const min = Number(getHeader(res, 'Min-Expires'));
+        if (!Number.isInteger(min) || min <= expiresSec) return res;
+        expiresSec = min;
+        this.requestedSec = min;
+        continue;
+      }
+      return res;
+    }
+    return res as SipResponse;
+  }
+
+  private buildRegister(expiresSec: number): SipRequest {
+    const contactUri = this.contactUri();
+    let contact = `<${contactUri}>`;
+    if (this.opts.instanceId) contact += `;+sip.instance="<${this.opts.instanceId}>";reg-id=1`;
+    const headers: SipHeader[] = [
+      { name: 'From', value: `<${this.opts.aor}>;tag=${this.fromTag}` },
+      { name: 'To', value: `<${this.opts.aor}>` },
+      { name: 'Call-ID', value: this.callId },
+      { name: 'CSeq', value: `${++this.cseq} REGISTER` }, // RFC 3261 §10.2: incremented per request
+      { name: 'Contact', value: contact },
+      { name: 'Expires', value: String(expiresSec) },
+      ...this.host.commonHeaders('request'),
+    ];
+    const uri = registrarRequestUri(this.opts.registrar);
+    headers.push(...this.digest.authorization('REGISTER', uri));
+    return createRequest({ method: 'REGISTER', uri, headers });
+  }
+
+  private contactUri(): string {
+    const c = this.host.contact(this.protocol, this.opts.username);
+    return c.slice(1, -1);
+  }
+
+  private onRegistered(res: SipResponse): void {
+    const granted = grantedExpiresSec(res, this.contactUri(), this.requestedSec);
+    this.granted = granted;
+    this.error = undefined;
+    this.failures = 0;
+    this.setState('registered');
+    this.emit('registered', { expiresSec: granted });
+    // Refresh at ratio * expires, never later than expires - 5 s, never sooner than 1 s.
+    const ratio = this.opts.refreshRatio ?? 0.8;
+    const refreshSec = Math.max(1, Math.min(granted * ratio, granted - 5));
+    this.schedule(refreshSec * 1000);
+  }
+
+  private onFailure(res: SipResponse): void {
+    this.failures++;
+    this.error = classify(res);
+    this.granted = undefined;
+    this.setState('failed');
+    this.emit('failed', this.error);
+    const retryAfter = Number(getHeader(res, 'Retry-After')?.split(/[;(\s]/)[0]);
+    const delay =
+      Number.isInteger(retryAfter) && retryAfter > 0
+        ? retryAfter * 1000
+        : retryDelayMs(this.failures, this.opts.retry);
+    this.schedule(delay);
+  }
+
+  private schedule(delayMs: number): void {
+    this.clearTimer();
+    this.timer = this.host.clock.setTimer(() => {
+      this.timer = undefined;
+      if (this.stopped) return;
+      if (this.stateValue !== 'registered') this.setState('registering');
+      void this.attempt(this.requestedSec);
+    }, delayMs);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) this.host.clock.clearTimer(this.timer);
+    this.timer = undefined;
+  }
+
+  private setState(s: RegistrationState): void {
+    if (this.stateValue === s) return;
+    this.stateValue = s;
+    this.emit('state', s);
+  }
+}
+
+function classify(res: SipResponse): RegistrationError {
+  const status = res.status;
+  if (isSynthetic(res)) {
+    return status === 408
+      ? { reason: 'timeout', status, message: 'no response from the registrar' }
+      : { reason: 'transport', status, message: `transport error: ${res.reason}` };
+  }
+  if (status === 401 || status === 407 || status === 403) {
+    return { reason: 'auth', status, message: `authentication failed (${status} ${res.reason})` };
+  }
+  return { reason: 'rejected', status, message: `registrar answered ${status} ${res.reason}` };
+}
+
+/** The `transport` parameter of the registrar URI, if it names one we speak. */
+function registrarTransport(registrar: string): TransportProtocol | undefined {
+  const m = /;\s*transport=(udp|tcp|tls)/i.exec(registrar);
+  if (m) return m[1]!.toLowerCase() as TransportProtocol;
+  return /^sips:/i.test(registrar) ? 'tls' : undefined;
+}
+
+/** RFC 3261 §10.2: the Request-URI names the domain: registrar URI without user part. */
+function registrarRequestUri(registrar: string): string {
+  return registrar.replace(/^(sips?:)[^@;?]*@/i, '$1');
+}

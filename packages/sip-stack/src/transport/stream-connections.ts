@@ -1,0 +1,99 @@
+import type net from 'node:net';
+import type { Endpoint, TransportHandlers } from './transport.js';
+import { TransportError, endpointKey } from './transport.js';
+import { SipStreamFramer, isKeepalive } from '../message/stream-framer.js';
+
+/** Options shared by the TCP and TLS transports. */
+export interface StreamOptions {
+  /** Largest framed message accepted. Default 65 535 bytes. */
+  readonly maxMessageSize: number;
+  /** Close a connection after this long without traffic. Default 300 000 ms (5 min). */
+  readonly idleTimeoutMs: number;
+}
+
+/** Default stream idle timeout: 5 minutes. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
+
+/**
+ * The open connections of one stream transport, keyed by remote `ip:port`
+ * (RFC 3261 §18: reuse a connection to the same destination; responses go back on the
+ * connection the request came in on, §18.2.2). Owns framing and keep-alive pongs.
+ */
+export class StreamConnections {
+  private readonly byKey = new Map<string, net.Socket>();
+  private readonly pendingByKey = new Map<string, Promise<net.Socket>>();
+  handlers: TransportHandlers | undefined;
+
+  constructor(private readonly opts: StreamOptions) {}
+
+  /** True when an open connection to `dest` exists. */
+  has(dest: Endpoint): boolean {
+    return this.byKey.has(endpointKey(dest));
+  }
+
+  /** Adopt a connected socket (accepted or dialled): frame it, track it, forget it on close. */
+  adopt(socket: net.Socket, remote: Endpoint): void {
+    const key = endpointKey(remote);
+    this.byKey.set(key, socket);
+    socket.setNoDelay(true);
+    socket.setTimeout(this.opts.idleTimeoutMs, () => socket.destroy());
+    const framer = new SipStreamFramer({ maxMessageSize: this.opts.maxMessageSize });
+    socket.on('data', (chunk: Buffer) => this.onData(socket, framer, chunk, remote));
+    socket.on('error', (err) => this.handlers?.onError?.(err));
+    socket.on('close', () => {
+      if (this.byKey.get(key) === socket) this.byKey.delete(key);
+    });
+  }
+
+  private onData(socket: net.Socket, framer: SipStreamFramer, chunk: Buffer, remote: Endpoint): void {
+    for (const item of framer.push(chunk)) {
+      if (isKeepalive(item)) {
+        // RFC 5626 §4.4.1: answer a CRLFCRLF ping with a single CRLF pong.
+        if (item.keepalive === 'ping' && socket.writable) socket.write('\r\n');
+        continue;
+      }
+      this.handlers?.onParsed(item, remote);
+    }
+    // The message boundary is lost after a fatal framing error: close the connection.
+    if (framer.failed) socket.destroy();
+  }
+
+  /**
+   * Write to the connection for `dest`, dialling it with `dial` when none is open.
+   * Concurrent sends to the same new destination share one connection attempt.
+   */
+  async send(data: Buffer, dest: Endpoint, dial: () => Promise<net.Socket>): Promise<void> {
+    const key = endpointKey(dest);
+    let socket = this.byKey.get(key);
+    if (!socket || socket.destroyed) {
+      let pending = this.pendingByKey.get(key);
+      if (!pending) {
+        pending = dial().then(
+          (s) => {
+            this.pendingByKey.delete(key);
+            this.adopt(s, dest);
+            return s;
+          },
+          (err: unknown) => {
+            this.pendingByKey.delete(key);
+            throw new TransportError(`connect to ${key} failed: ${(err as Error).message}`);
+          },
+        );
+        this.pendingByKey.set(key, pending);
+      }
+      socket = await pending;
+    }
+    const s = socket;
+    await new Promise<void>((resolve, reject) => {
+      s.write(data, (err) =>
+        err ? reject(new TransportError(`write to ${key} failed: ${err.message}`)) : resolve(),
+      );
+    });
+  }
+
+  /** Destroy every connection. */
+  closeAll(): void {
+    for (const s of this.byKey.values()) s.destroy();
+    this.byKey.clear();
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The transport layer (RFC 3261 §18, RFC 3581): owns the transports, stamps the top Via
+ * of outgoing requests, adds `received`/`rport` to incoming requests, routes responses,
+ * parses input and answers or drops what cannot be parsed. Never throws on input.
+ */
+import type { SipMessage, SipParseResult, SipRequest, SipResponse, Via } from '../message/types.js';
+import { parseMessage } from '../message/parse.js';
+import { serializeMessage } from '../message/serialize.js';
+import { formatVia, parseVia } from '../message/via.js';
+import type { Endpoint, MessageSource, Target, Transport, TransportProtocol } from './transport.js';
+import { DEFAULT_MAX_MESSAGE_SIZE, TransportError } from './transport.js';
+import type { MessageInfo } from './message-info.js';
+import { readMessageInfo } from './message-info.js';
+import type { Logger } from './logger.js';
+import { silentLogger } from './logger.js';
+import { advertisedHost } from './local-address.js';
+import { errorResponse } from './error-response.js';
+
+/** Receiver of parsed messages (the transaction layer). */
+export interface TransportLayerUser {
+  onRequest(req: SipRequest, info: MessageInfo, source: MessageSource): void;
+  onResponse(res: SipResponse, info: MessageInfo, source: MessageSource): void;
+}
+
+/** Options of {@link TransportLayer}. */
+export interface TransportLayerOptions {
+  readonly transports: readonly Transport[];
+  /** Host for Via sent-by / Contact instead of the bound address. Default: derived from the bind. */
+  readonly publicAddress?: string | undefined;
+  /** Largest accepted message. Default 65 535 bytes. */
+  readonly maxMessageSize?: number | undefined;
+  readonly logger?: Logger | undefined;
+}
+
+/** Default port per transport (RFC 3261 §19.1.2): 5060, or 5061 for TLS. */
+export function defaultPort(protocol: TransportProtocol): number {
+  return protocol === 'tls' ? 5061 : 5060;
+}
+
+/** RFC 3261 §18 transport layer over one or more bound transports. */
+export class TransportLayer {
+  private readonly byProtocol = new Map<TransportProtocol, Transport>();
+  private readonly sentBy = new Map<TransportProtocol, { host: string; port: number }>();
+  private readonly maxMessageSize: number;
+  private readonly logger: Logger;
+  user: TransportLayerUser | undefined;
+
+  constructor(private readonly opts: TransportLayerOptions) {
+    this.maxMessageSize = opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    this.logger = opts.logger ?? silentLogger;
+    for (const t of opts.transports) {
+      if (!this.byProtocol.has(t.protocol)) this.byProtocol.set(t.protocol, t);
+      t.setHandlers({
+        onMessage: (data, remote) => this.receive(t, data, remote),
+        onParsed: (result, remote) => this.dispatch(t, result, remote),
+        onError: (err) => this.logger.warn({ err }, 'transport error'),
+      });
+    }
+  }
+
+  /** Bind every transport; compute the advertised sent-by of each. */
+  async start(): Promise<void> {
+    for (const t of this.opts.transports) {
+      await t.listen();
+      if (!this.sentBy.has(t.protocol)) {
+        this.sentBy.set(t.protocol, {
+          host: advertisedHost(t.local.address, this.opts.publicAddress),
+          port: t.local.port,
+        });
+      }
+    }
+  }
+
+  /** Close every transport. */
+  async stop(): Promise<void> {
+    await Promise.all(this.opts.transports.map((t) => t.close()));
+  }
+
+  /** The transport used for `protocol`, if configured. */
+  transportFor(protocol: TransportProtocol): Transport | undefined {
+    return this.byProtocol.get(protocol);
+  }
+
+  /** True when `protocol` is a reliable (stream) transport. */
+  isReliable(protocol: TransportProtocol): boolean {
+    return protocol !== 'udp';
+  }
+
+  /** The advertised host:port for `protocol` (Via sent-by, Contact). */
+  localSentBy(protocol: TransportProtocol): { host: string; port: number } | undefined {
+    return this.sentBy.get(protocol) ?? this.sentBy.values().next().value;
+  }
+
+  /**
+   * Prepend our Via (RFC 3261 §8.1.1.7, §18.1.1): transport token, advertised sent-by,
+   * the given branch and an empty `rport` (RFC 3581 §3). Mutates `req.headers`.
+   */
+  addVia(req: SipRequest, protocol: TransportProtocol, branch: string): void {
+    const sb = this.localSentBy(protocol) ?? { host: '127.0.0.1', port: defaultPort(protocol) };
+    const host = sb.host.includes(':') ? `[${sb.host}]` : sb.host;
+    req.headers.unshift({
+      name: 'Via',
+      value: `SIP/2.0/${protocol.toUpperCase()} ${host}:${sb.port};branch=${branch};rport`,
+    });
+  }
+
+  /** Send bytes to a target over the transport of its protocol (rejects with TransportError). */
+  send(bytes: Buffer, target: Target): Promise<void> {
+    const t = this.byProtocol.get(target.protocol);
+    if (!t) return Promise.reject(new TransportError(`no ${target.protocol} transport configured`));
+    if (!t.reliable && bytes.length > this.maxMessageSize) {
+      return Promise.reject(new TransportError(`message of ${bytes.length} bytes exceeds the maximum`));
+    }
+    return t.send(bytes, target);
+  }
+
+  /**
+   * Where to send responses to a request (RFC 3261 §18.2.2, RFC 3581 §4): back over the
+   * same connection for streams while it is open; otherwise to `received` (or the sent-by
+   * host) at the `rport` value (or the sent-by port, or the default port).
+   */
+  responseTarget(info: MessageInfo, source: MessageSource): Target {
+    const protocol = source.protocol;
+    if (source.transport.reliable && source.transport.hasConnection(source)) {
+      return { protocol, address: source.address, port: source.port };
+    }
+    const via = info.via;
+    const received = via.params.get('received');
+    const rport = via.params.get('rport');
+    const address = received ?? via.host;
+    const port = rport ? Number(rport) : (via.port ?? defaultPort(protocol));
+    return { protocol, address, port: Number.isInteger(port) && port > 0 ? port : defaultPort(protocol) };
+  }
+
+  private receive(transport: Transport, data: Buffer, remote: Endpoint): void {
+    if (data.length > this.maxMessageSize) return; // oversize: drop before parsing
+    this.dispatch(transport, parseMessage(data, { maxSize: this.maxMessageSize }), remote);
+  }
+
+  private dispatch(transport: Transport, parsed: SipParseResult, remote: Endpoint): void {
+    const source: MessageSource = {
+      protocol: transport.protocol,
+      address: remote.address,
+      port: remote.port,
+      transport,
+    };
+    if (!parsed.ok) {
+      this.logger.debug({ remote, reason: parsed.reason }, 'unparsable message');
+      // RFC 3261 §8.2 / RFC 4475: answer a request we can still address; drop everything else.
+      if (parsed.partial && parsed.status)
+        this.answerUnparsable(parsed.partial, parsed.status, parsed.reason, source);
+      return;
+    }
+    const msg = parsed.message;
+    if (msg.kind === 'request') this.receiveRequest(msg, source);
+    else this.receiveResponse(msg, source);
+  }
+
+  private receiveRequest(req: SipRequest, source: MessageSource): void {
+    if (!stampReceived(req, source)) return; // no usable Via: nowhere to answer (drop)
+    const info = readMessageInfo(req);
+    if (!info) {
+      this.answerUnparsable(req, 400, 'Bad Request', source);
+      return;
+    }
+    try {
+      this.user?.onRequest(req, info, source);
+    } catch (err) {
+      this.logger.error({ err }, 'request handler threw');
+    }
+  }
+
+  private receiveResponse(res: SipResponse, source: MessageSource): void {
+    const info = readMessageInfo(res);
+    if (!info) return; // RFC 3261 §18.1.2: malformed responses are silently discarded
+    try {
+      this.user?.onResponse(res, info, source);
+    } catch (err) {
+      this.logger.error({ err }, 'response handler threw');
+    }
+  }
+
+  private answerUnparsable(req: SipRequest, status: number, reason: string, source: MessageSource): void {
+    if (req.method === 'ACK') return; // never answer an ACK (RFC 3261 §17)
+    if (!stampReceived(req, source)) return;
+    const info = readMessageInfo(req);
+    const res = errorResponse(req, status, reason);
+    if (!res) return;
+    const target = info
+      ? this.responseTarget(info, source)
+      : { protocol: source.protocol, address: source.address, port: source.port };
+    this.send(serializeMessage(res), target).catch((err: unknown) => {
+      this.logger.debug({ err }, 'could not answer an unparsable request');
+    });
+  }
+}
+
+/**
+ * RFC 3261 §18.2.1: add `received` when the sent-by host differs from the source address;
+ * RFC 3581 §4: when `rport` is present (empty), fill it with the source port and always
+ * add `received`. Rewrites the top Via line in place. Returns false when there is no
+ * parsable Via.
+ */
+export function stampReceived(msg: SipMessage, source: Endpoint): boolean {
+  const headers = msg.headers;
+  const at = headers.findIndex((h) => h.name === 'Via');
+  if (at < 0) return false;
+  const line = headers[at];
+  if (!line) return false;
+  const vias = parseVia(line.value);
+  const top: Via | undefined = vias[0];
+  if (!top) return false;
+  const hasRport = top.params.has('rport');
+  if (!hasRport && top.host === source.address) return true;
+  top.params.set('received', source.address);
+  if (hasRport) top.params.set('rport', String(source.port));
+  headers[at] = { name: 'Via', value: vias.map(formatVia).join(', ') };
+  return true;
+}

@@ -1,0 +1,77 @@
+/**
+ * The contract between the transport layer and the socket-owning transports
+ * (RFC 3261 §18). Stream transports deliver whole, framed SIP messages.
+ */
+
+import type { SipParseResult } from '../message/types.js';
+
+/** Transport protocols this stack speaks. */
+export type TransportProtocol = 'udp' | 'tcp' | 'tls';
+
+/** An IP address and port. IPv6 addresses are bare (no brackets). */
+export interface Endpoint {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** A concrete destination for a message: protocol, IP address and port. */
+export interface Target extends Endpoint {
+  readonly protocol: TransportProtocol;
+  /** TLS server name (SNI) and name to verify the certificate against; default the address. */
+  readonly serverName?: string | undefined;
+}
+
+/** Where a message came from. */
+export interface MessageSource extends Target {
+  /** The transport that received it (so responses reuse it, RFC 3261 §18.2.2). */
+  readonly transport: Transport;
+}
+
+/** Callbacks a transport delivers to. */
+export interface TransportHandlers {
+  /** One datagram (parsed by the transport layer). */
+  onMessage(data: Buffer, remote: Endpoint): void;
+  /**
+   * One message framed and parsed by a stream transport (the framer parses while
+   * framing, RFC 3261 §18.3), or a framing error result; after a fatal framing error
+   * the connection is closed.
+   */
+  onParsed(result: SipParseResult, remote: Endpoint): void;
+  /** A non-fatal socket error (logged by the layer). */
+  onError?(err: Error): void;
+}
+
+/** A bound SIP transport (UDP socket, TCP/TLS listener plus its connections). */
+export interface Transport {
+  readonly protocol: TransportProtocol;
+  /** True for TCP/TLS: no retransmissions (RFC 3261 §17.1.1.2). */
+  readonly reliable: boolean;
+  /** The bound address; valid after `listen()` resolves. */
+  readonly local: Endpoint;
+  /** Set the receive callbacks (before `listen`). */
+  setHandlers(handlers: TransportHandlers): void;
+  /** Bind (and listen). Rejects when the address cannot be bound. */
+  listen(): Promise<void>;
+  /**
+   * Send one message. Stream transports reuse an open connection to `dest`
+   * (keyed by ip:port) or open one. Rejects on a transport error (RFC 3261 §18.4).
+   */
+  send(data: Buffer, dest: Target): Promise<void>;
+  /** True when a stream connection to `dest` is open (always false for datagrams). */
+  hasConnection(dest: Endpoint): boolean;
+  /** Close the socket(s). */
+  close(): Promise<void>;
+}
+
+/** Default maximum SIP message size accepted: 65 535 bytes. */
+export const DEFAULT_MAX_MESSAGE_SIZE = 65_535;
+
+/** `ip:port` key for connection maps (IPv6 in brackets). */
+export function endpointKey(e: Endpoint): string {
+  return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+}
+
+/** Error raised by transports for a failed send. */
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+}

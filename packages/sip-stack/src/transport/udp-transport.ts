@@ -1,0 +1,87 @@
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { Endpoint, Target, Transport, TransportHandlers } from './transport.js';
+import { DEFAULT_MAX_MESSAGE_SIZE, TransportError } from './transport.js';
+
+/** Options for {@link UdpTransport}. */
+export interface UdpTransportOptions {
+  /** Bind address; an IPv6 literal binds an IPv6 socket. Default `0.0.0.0`. */
+  readonly host?: string;
+  /** Bind port; 0 picks an ephemeral port. Default 5060. */
+  readonly port?: number;
+  /** Datagrams larger than this are dropped. Default 65 535 bytes. */
+  readonly maxMessageSize?: number;
+}
+
+/**
+ * SIP over UDP (RFC 3261 §18): one datagram = one message. Unreliable, so transactions
+ * retransmit. Oversized datagrams are dropped before parsing.
+ */
+export class UdpTransport implements Transport {
+  readonly protocol = 'udp' as const;
+  readonly reliable = false;
+  private socket: dgram.Socket | undefined;
+  private handlers: TransportHandlers | undefined;
+  private bound: Endpoint = { address: '0.0.0.0', port: 0 };
+  private readonly host: string;
+  private readonly port: number;
+  private readonly maxMessageSize: number;
+
+  constructor(opts: UdpTransportOptions = {}) {
+    this.host = opts.host ?? '0.0.0.0';
+    this.port = opts.port ?? 5060;
+    this.maxMessageSize = opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+  }
+
+  get local(): Endpoint {
+    return this.bound;
+  }
+
+  setHandlers(handlers: TransportHandlers): void {
+    this.handlers = handlers;
+  }
+
+  listen(): Promise<void> {
+    const type = net.isIPv6(this.host) ? 'udp6' : 'udp4';
+    const socket = dgram.createSocket({ type, reuseAddr: false });
+    this.socket = socket;
+    socket.on('message', (data, rinfo) => {
+      if (data.length > this.maxMessageSize || data.length === 0) return;
+      this.handlers?.onMessage(data, { address: rinfo.address, port: rinfo.port });
+    });
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      socket.once('error', onError);
+      socket.bind(this.port, this.host, () => {
+        socket.off('error', onError);
+        socket.on('error', (err) => this.handlers?.onError?.(err));
+        const a = socket.address();
+        this.bound = { address: a.address, port: a.port };
+        resolve();
+      });
+    });
+  }
+
+  send(data: Buffer, dest: Target): Promise<void> {
+    const socket = this.socket;
+    if (!socket) return Promise.reject(new TransportError('UDP transport is not listening'));
+    return new Promise((resolve, reject) => {
+      socket.send(data, dest.port, dest.address, (err) => {
+        if (err)
+          reject(new TransportError(`UDP send to ${dest.address}:${dest.port} failed: ${err.message}`));
+        else resolve();
+      });
+    });
+  }
+
+  hasConnection(): boolean {
+    return false;
+  }
+
+  close(): Promise<void> {
+    const socket = this.socket;
+    this.socket = undefined;
+    if (!socket) return Promise.resolve();
+    return new Promise((resolve) => socket.close(() => resolve()));
+  }
+}

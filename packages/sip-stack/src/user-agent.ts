@@ -1,0 +1,373 @@
+/**
+ * The user agent core (RFC 3261 §8, §12-§15): binds the transports, answers what the
+ * application does not need to see (OPTIONS, CANCEL, 481/405/501/416/420), offers new
+ * INVITEs as {@link IncomingCall}s, routes in-dialog requests to their {@link Dialog},
+ * and sends requests for registrations and dialogs.
+ */
+import { EventEmitter } from 'node:events';
+import type { SipHeader, SipRequest, SipResponse } from './message/types.js';
+import { createRequest, createResponse, generateCallId, generateTag } from './message/builders.js';
+import { parseUri, isSipUri } from './message/uri.js';
+import { TransportLayer } from './transport/transport-layer.js';
+import type { MessageInfo } from './transport/message-info.js';
+import type { MessageSource, Target, TransportProtocol } from './transport/transport.js';
+import type { ClientTransactionUser } from './transaction/transaction.js';
+import type { InviteOptions, OutgoingCallHost } from './user-agent/outgoing-call.js';
+import { placeCall } from './user-agent/outgoing-call.js';
+import { resolveTarget } from './transport/resolve-target.js';
+import { TransactionLayer } from './transaction/transaction-layer.js';
+import type { ServerTransaction } from './transaction/transaction.js';
+import type { InviteServerTransaction } from './transaction/invite-server-transaction.js';
+import type { NonInviteServerTransaction } from './transaction/non-invite-server-transaction.js';
+import { syntheticResponse } from './transaction/synthetic-response.js';
+import type { Dialog } from './dialog/dialog.js';
+import { dialogId } from './dialog/dialog-id.js';
+import type { CallHost } from './user-agent/incoming-call.js';
+import { IncomingCall } from './user-agent/incoming-call.js';
+import type { ResolvedUserAgentOptions, UserAgentOptions } from './user-agent/options.js';
+import { resolveUserAgentOptions } from './user-agent/options.js';
+import { ALLOW_VALUE, checkRequest } from './user-agent/core-checks.js';
+import { createTransports } from './user-agent/transports.js';
+import type { RegistrationHost, RegistrationOptions } from './registration/registration.js';
+import { Registration } from './registration/registration.js';
+
+export type { TransportConfig, UserAgentOptions } from './user-agent/options.js';
+export { IncomingCall, CallStateError } from './user-agent/incoming-call.js';
+export { CallFailedError } from './user-agent/outgoing-call.js';
+export type { InviteOptions } from './user-agent/outgoing-call.js';
+
+/** Options of the `respond` callback handed to `message` listeners. */
+export interface RespondOptions {
+  readonly reason?: string;
+  readonly headers?: SipHeader[];
+  readonly body?: Buffer;
+  readonly contentType?: string;
+}
+
+/**
+ * A SIP user agent. Events: `invite` (IncomingCall) for each new dialog-creating INVITE
+ * (for any user part; with no listener the stack answers 480); `message` (req, respond)
+ * for out-of-dialog MESSAGE (405 when nobody listens); `error` (Error).
+ */
+export class UserAgent extends EventEmitter implements CallHost, RegistrationHost, OutgoingCallHost {
+  readonly options: ResolvedUserAgentOptions;
+  private readonly transportLayer: TransportLayer;
+  private readonly transactions: TransactionLayer;
+  private readonly dialogs = new Map<string, Dialog>();
+  private readonly calls = new Map<string, IncomingCall>();
+  private readonly registrations = new Set<Registration>();
+  private readonly supportedSet: ReadonlySet<string>;
+  private readonly requestHeaders: readonly SipHeader[];
+  private readonly responseHeaders: readonly SipHeader[];
+  private started = false;
+
+  constructor(opts: UserAgentOptions) {
+    super();
+    this.options = resolveUserAgentOptions(opts);
+    const o = this.options;
+    const transports = o.transportInstances ?? createTransports(o.transports, o.maxMessageSize);
+    this.transportLayer = new TransportLayer({
+      transports,
+      publicAddress: o.publicAddress,
+      maxMessageSize: o.maxMessageSize,
+      logger: o.logger,
+    });
+    this.transactions = new TransactionLayer(this.transportLayer, o.clock, o.timers);
+    this.transactions.user = {
+      onRequest: (req, info, tx, source) => this.onRequest(req, info, tx, source),
+      onCancel: (req, tx, invite) => this.onCancel(req, tx, invite),
+      onAck: (_req, info) =>
+        this.dialogs.get(dialogId(info.callId, info.toTag ?? '', info.fromTag ?? ''))?.receiveAck(info),
+      onStrayResponse: (res, info) => this.onStrayResponse(res, info),
+    };
+    this.supportedSet = new Set(o.supported.map((t) => t.toLowerCase()));
+    const common: SipHeader[] = [];
+    if (o.supported.length > 0) common.push({ name: 'Supported', value: o.supported.join(', ') });
+    this.requestHeaders = o.userAgent ? [{ name: 'User-Agent', value: o.userAgent }, ...common] : common;
+    this.responseHeaders = o.userAgent ? [{ name: 'Server', value: o.userAgent }, ...common] : common;
+  }
+
+  /** The clock in use (DialogHost / RegistrationHost). */
+  get clock() {
+    return this.options.clock;
+  }
+
+  /** Resolved T1/T2/T4 (DialogHost / RegistrationHost). */
+  get timers() {
+    return this.options.timers;
+  }
+
+  /** Bind every transport. */
+  async start(): Promise<void> {
+    await this.transportLayer.start();
+    this.started = true;
+  }
+
+  /** Unregister (best effort), close transports and clear every timer. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.registrations].map((r) => r.unregister()));
+    for (const r of this.registrations) r.dispose();
+    this.registrations.clear();
+    for (const d of [...this.dialogs.values()]) d.terminate('transport');
+    this.transactions.stop();
+    if (this.started) await this.transportLayer.stop();
+    this.started = false;
+  }
+
+  /** Bound addresses (after `start`). */
+  get boundAddresses(): Array<{ protocol: string; host: string; port: number }> {
+    return this.options.transportInstances
+      ? this.options.transportInstances.map((t) => ({
+          protocol: t.protocol,
+          host: t.local.address,
+          port: t.local.port,
+        }))
+      : this.listTransports();
+  }
+
+  /** Register an AOR with a registrar and keep it refreshed. */
+  register(opts: RegistrationOptions): Registration {
+    const reg = new Registration(this, opts);
+    this.registrations.add(reg);
+    reg.once('disposed', () => this.registrations.delete(reg));
+    reg.start();
+    return reg;
+  }
+
+  /**
+   * Send an out-of-dialog non-INVITE request (OPTIONS, MESSAGE, ...) to `uri`; resolves
+   * with the final response (synthetic 408 on timeout, 503 on transport/DNS failure).
+   * `from` defaults to `sip:<contactUser>@<our address>`.
+   */
+  request(
+    method: string,
+    uri: string,
+    opts: {
+      from?: string;
+      to?: string;
+      body?: Buffer;
+      contentType?: string;
+      headers?: SipHeader[];
+      transport?: TransportProtocol;
+    } = {},
+  ): Promise<SipResponse> {
+    const protocol = opts.transport ?? 'udp';
+    const from =
+      opts.from ??
+      this.contact(protocol)
+        .slice(1, -1)
+        .replace(/;transport=\w+/, '');
+    const headers: SipHeader[] = [
+      { name: 'From', value: `<${from}>;tag=${generateTag()}` },
+      { name: 'To', value: `<${opts.to ?? uri}>` },
+      { name: 'Call-ID', value: generateCallId() },
+      { name: 'CSeq', value: `1 ${method}` },
+      ...this.requestHeaders,
+      ...(opts.headers ?? []),
+    ];
+    const req = createRequest({ method, uri, headers, body: opts.body, contentType: opts.contentType });
+    return this.send(req, uri, opts.transport);
+  }
+
+  /**
+   * Place a call: INVITE `uri`, resolve with the confirmed dialog after the 2xx was ACKed;
+   * rejects with CallFailedError on a non-2xx final (or timeout / transport error).
+   */
+  invite(uri: string, opts: InviteOptions): Promise<Dialog> {
+    return placeCall(this, uri, opts);
+  }
+
+  /** @internal */
+  async resolve(uri: string, preferred?: TransportProtocol): Promise<Target | undefined> {
+    const parsed = parseUri(uri);
+    if (!isSipUri(parsed)) return undefined;
+    try {
+      return await resolveTarget(parsed, preferred, this.options.resolver);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** @internal */
+  sendRequest(req: SipRequest, target: Target, tu: ClientTransactionUser): { readonly request: SipRequest } {
+    return this.transactions.sendRequest(req, target, tu);
+  }
+
+  /** Number of live dialogs (for metrics). */
+  get dialogCount(): number {
+    return this.dialogs.size;
+  }
+
+  // ---- DialogHost / CallHost / RegistrationHost ----
+
+  /** @internal */
+  async send(req: SipRequest, nextHopUri: string, preferred?: TransportProtocol): Promise<SipResponse> {
+    const uri = parseUri(nextHopUri);
+    if (!isSipUri(uri)) return syntheticResponse(req, 416, 'Unsupported URI Scheme');
+    let target;
+    try {
+      target = await resolveTarget(uri, preferred, this.options.resolver);
+    } catch {
+      return syntheticResponse(req, 503, 'Service Unavailable');
+    }
+    return new Promise((resolve) => {
+      this.transactions.sendRequest(req, target, {
+        onResponse: (res) => {
+          if (res.status >= 200) resolve(res);
+        },
+      });
+    });
+  }
+
+  /** @internal */
+  async sendAck(ack: SipRequest, nextHopUri: string): Promise<() => void> {
+    const uri = parseUri(nextHopUri);
+    if (!isSipUri(uri)) return () => undefined;
+    try {
+      const target = await resolveTarget(uri, undefined, this.options.resolver);
+      const bytes = this.transactions.sendAck(ack, target);
+      return () => this.transactions.resend(bytes, target);
+    } catch {
+      return () => undefined;
+    }
+  }
+
+  /** @internal Our Contact for `protocol`, e.g. `<sip:voice-assistant@192.0.2.1:5060;transport=tcp>`. */
+  contact(protocol: string, user: string = this.options.contactUser): string {
+    const p = protocol as TransportProtocol;
+    const sb = this.transportLayer.localSentBy(p) ?? { host: '127.0.0.1', port: 5060 };
+    const host = sb.host.includes(':') ? `[${sb.host}]` : sb.host;
+    const transport = p === 'udp' ? '' : `;transport=${p}`;
+    return `<sip:${user}@${host}:${sb.port}${transport}>`;
+  }
+
+  /** @internal */
+  commonHeaders(kind: 'request' | 'response'): readonly SipHeader[] {
+    return kind === 'request' ? this.requestHeaders : this.responseHeaders;
+  }
+
+  /** @internal */
+  forget(id: string): void {
+    this.dialogs.delete(id);
+  }
+
+  /** @internal */
+  addDialog(dialog: Dialog): void {
+    this.dialogs.set(dialog.id, dialog);
+  }
+
+  /** @internal */
+  callEnded(call: IncomingCall): void {
+    this.calls.delete(call.transaction.key);
+  }
+
+  /** @internal A new tag for From headers we originate. */
+  newTag(): string {
+    return generateTag();
+  }
+
+  // ---- request dispatch ----
+
+  private onRequest(req: SipRequest, info: MessageInfo, tx: ServerTransaction, source: MessageSource): void {
+    if (info.toTag !== undefined) {
+      // RFC 3261 §12.2.2: in-dialog request; no dialog -> 481.
+      const dialog = this.dialogs.get(dialogId(info.callId, info.toTag, info.fromTag ?? ''));
+      if (dialog) dialog.receiveRequest(req, info, tx);
+      else this.reply(tx, 481);
+      return;
+    }
+    const failure = checkRequest(req, this.supportedSet);
+    if (failure) return this.reply(tx, failure.status, { headers: failure.headers });
+    switch (req.method) {
+      case 'INVITE':
+        return this.onInvite(info, tx as InviteServerTransaction, source);
+      case 'OPTIONS':
+        // RFC 3261 §11.2: capabilities.
+        return this.reply(tx, 200, {
+          headers: [
+            { name: 'Allow', value: ALLOW_VALUE },
+            { name: 'Accept', value: 'application/sdp' },
+          ],
+        });
+      case 'MESSAGE':
+        return this.onMessage(req, tx);
+      default:
+        // BYE, INFO, UPDATE outside a dialog (RFC 3261 §15.1.2: 481).
+        return this.reply(tx, 481);
+    }
+  }
+
+  private onInvite(info: MessageInfo, tx: InviteServerTransaction, source: MessageSource): void {
+    const call = new IncomingCall(this, tx, info, source);
+    if (this.listenerCount('invite') === 0) {
+      call.reject(480);
+      return;
+    }
+    this.calls.set(tx.key, call);
+    tx.user = { onTransportError: () => call.failed(), onTimeout: () => call.failed() };
+    try {
+      this.emit('invite', call);
+    } catch (err) {
+      this.options.logger.error({ err }, 'invite listener threw');
+      call.reject(500);
+    }
+  }
+
+  private onMessage(req: SipRequest, tx: ServerTransaction): void {
+    if (this.listenerCount('message') === 0) {
+      this.reply(tx, 405, { headers: [{ name: 'Allow', value: ALLOW_VALUE }] });
+      return;
+    }
+    let done = false;
+    const respond = (status: number, opts: RespondOptions = {}): void => {
+      if (done) return;
+      done = true;
+      this.reply(tx, status, opts);
+    };
+    this.emit('message', req, respond);
+  }
+
+  private onCancel(
+    req: SipRequest,
+    tx: NonInviteServerTransaction,
+    invite: InviteServerTransaction | undefined,
+  ): void {
+    // RFC 3261 §9.2: no matching INVITE -> 481; otherwise 200, then 487 if still unanswered.
+    if (!invite) return this.reply(tx, 481);
+    this.reply(tx, 200);
+    const call = this.calls.get(invite.key);
+    if (call) call.cancelled();
+    else if (!invite.finalSent) invite.respond(createResponse(invite.request, 487, { toTag: generateTag() }));
+    void req;
+  }
+
+  private onStrayResponse(res: SipResponse, info: MessageInfo): void {
+    // RFC 3261 §13.2.2.4: a retransmitted 2xx to our INVITE -> re-send the ACK.
+    if (res.status < 200 || res.status >= 300 || info.cseq.method !== 'INVITE') return;
+    this.dialogs
+      .get(dialogId(info.callId, info.fromTag ?? '', info.toTag ?? ''))
+      ?.receive2xxRetransmission(info);
+  }
+
+  private reply(tx: ServerTransaction, status: number, opts: RespondOptions = {}): void {
+    const headers = [...this.responseHeaders, ...(opts.headers ?? [])];
+    tx.respond(
+      createResponse(tx.request, status, {
+        reason: opts.reason,
+        toTag: generateTag(),
+        headers,
+        body: opts.body,
+        contentType: opts.contentType,
+      }),
+    );
+  }
+
+  private listTransports(): Array<{ protocol: string; host: string; port: number }> {
+    const out: Array<{ protocol: string; host: string; port: number }> = [];
+    for (const p of ['udp', 'tcp', 'tls'] as const) {
+      const t = this.transportLayer.transportFor(p);
+      if (t) out.push({ protocol: p, host: t.local.address, port: t.local.port });
+    }
+    return out;
+  }
+}

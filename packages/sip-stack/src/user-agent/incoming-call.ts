@@ -1,0 +1,154 @@
+/**
+ * A new dialog-creating INVITE offered to the application (RFC 3261 §13.3): provisional
+ * responses, accept (2xx retransmitted until ACK, §13.3.1.4), reject, CANCEL (§9.2).
+ */
+import { EventEmitter } from 'node:events';
+import type { NameAddr, SipHeader, SipRequest } from '../message/types.js';
+import { createResponse, generateTag } from '../message/builders.js';
+import { getHeader } from '../message/headers.js';
+import { parseNameAddr } from '../message/name-addr.js';
+import type { InviteServerTransaction } from '../transaction/invite-server-transaction.js';
+import type { MessageInfo } from '../transport/message-info.js';
+import type { MessageSource } from '../transport/transport.js';
+import type { Dialog } from '../dialog/dialog.js';
+import type { DialogHost } from '../dialog/dialog-host.js';
+import { createUasDialog } from '../dialog/dialog-factory.js';
+
+/** Raised by `accept` when the call can no longer be answered, or the ACK never came. */
+export class CallStateError extends Error {
+  override readonly name = 'CallStateError';
+}
+
+/** What an incoming call needs from the UA core. */
+export interface CallHost extends DialogHost {
+  /** Track a dialog in the dialog table (for in-dialog requests and ACKs). */
+  addDialog(dialog: Dialog): void;
+  /** The call got its final response or was cancelled: stop tracking it. */
+  callEnded(call: IncomingCall): void;
+}
+
+const EMPTY_NAME_ADDR: NameAddr = { uri: '', params: new Map() };
+
+/**
+ * An incoming call. Events: `cancel` (CANCEL before the answer; the stack already sent
+ * 200 to the CANCEL and 487 to the INVITE), `terminated` (the call ended: rejected,
+ * cancelled, or its dialog terminated, with `{ reason }`).
+ */
+export class IncomingCall extends EventEmitter {
+  readonly request: SipRequest;
+  readonly callId: string;
+  readonly from: NameAddr;
+  readonly to: NameAddr;
+  readonly remote: { readonly address: string; readonly port: number; readonly protocol: string };
+  readonly body: Buffer;
+  readonly contentType: string | undefined;
+  /** The To tag we use in every response. */
+  readonly localTag = generateTag();
+  private answered = false;
+
+  constructor(
+    private readonly host: CallHost,
+    readonly transaction: InviteServerTransaction,
+    private readonly info: MessageInfo,
+    source: MessageSource,
+  ) {
+    super();
+    const req = transaction.request;
+    this.request = req;
+    this.callId = info.callId;
+    this.from = parseNameAddr(getHeader(req, 'From') ?? '') ?? EMPTY_NAME_ADDR;
+    this.to = parseNameAddr(getHeader(req, 'To') ?? '') ?? EMPTY_NAME_ADDR;
+    this.remote = { address: source.address, port: source.port, protocol: source.protocol };
+    this.body = req.body;
+    this.contentType = getHeader(req, 'Content-Type');
+  }
+
+  /** True once a final response was sent or the call was cancelled. */
+  get finished(): boolean {
+    return this.answered || this.transaction.finalSent;
+  }
+
+  /** Send 180 Ringing or 183 Session Progress (optionally with early media SDP). Ignored once answered. */
+  progress(status: 180 | 183, opts: { body?: Buffer; contentType?: string } = {}): void {
+    if (this.finished) return;
+    const contact = [{ name: 'Contact', value: this.host.contact(this.remote.protocol) }];
+    this.transaction.respond(this.response(status, opts.body, opts.contentType, contact));
+  }
+
+  /**
+   * Answer with 200 OK. Resolves with the confirmed dialog once the ACK arrives; rejects
+   * with CallStateError when the call was already answered/cancelled, or when no ACK came
+   * within 64*T1 (a BYE is then sent, RFC 3261 §13.3.1.4).
+   */
+  async accept(opts: { body: Buffer; contentType: string; headers?: SipHeader[] }): Promise<Dialog> {
+    if (this.finished) throw new CallStateError('the call was already answered, rejected or cancelled');
+    this.answered = true;
+    const dialog = createUasDialog(this.host, this.request, this.info, this.localTag, this.remote.protocol);
+    if (!dialog) {
+      this.transaction.respond(this.response(400, undefined, undefined, [], 'Missing Contact'));
+      this.end('rejected');
+      throw new CallStateError('the INVITE has no usable Contact');
+    }
+    dialog.localBody = { body: opts.body, contentType: opts.contentType };
+    dialog.confirm(); // RFC 3261 §12.1.1: the dialog is confirmed when the 2xx is sent
+    this.host.addDialog(dialog);
+    dialog.once('terminated', (ev: { reason: string }) => this.emit('terminated', ev));
+    const extra = [
+      { name: 'Contact', value: this.host.contact(this.remote.protocol) },
+      ...(opts.headers ?? []),
+    ];
+    const res = this.response(200, opts.body, opts.contentType, extra);
+    this.host.callEnded(this);
+    const acked = await dialog.send2xx(this.transaction, res, this.remote.protocol !== 'udp');
+    if (acked) return dialog;
+    if (dialog.state !== 'terminated') {
+      void dialog.bye('ack-timeout');
+      throw new CallStateError('no ACK for the 2xx within 64*T1 (BYE sent)');
+    }
+    throw new CallStateError('the dialog terminated before the ACK');
+  }
+
+  /** Reject with a 3xx-6xx final response. Ignored once answered. */
+  reject(status: number, opts: { reason?: string; headers?: SipHeader[] } = {}): void {
+    if (this.finished) return;
+    this.answered = true;
+    this.transaction.respond(this.response(status, undefined, undefined, opts.headers ?? [], opts.reason));
+    this.end('rejected');
+  }
+
+  /** CANCEL arrived (RFC 3261 §9.2): 487 to the INVITE, then `cancel` and `terminated`. */
+  cancelled(): void {
+    if (this.finished) return;
+    this.answered = true;
+    this.transaction.respond(this.response(487, undefined, undefined, []));
+    this.emit('cancel');
+    this.end('cancelled');
+  }
+
+  /** The INVITE transaction failed before an answer (transport error). */
+  failed(): void {
+    if (this.answered) return;
+    this.answered = true;
+    this.end('transport');
+  }
+
+  private end(reason: string): void {
+    this.host.callEnded(this);
+    this.emit('terminated', { reason });
+  }
+
+  private response(
+    status: number,
+    body: Buffer | undefined,
+    contentType: string | undefined,
+    extra: SipHeader[],
+    reason?: string,
+  ) {
+    const headers: SipHeader[] = [...this.host.commonHeaders('response')];
+    // RFC 3261 §12.1.1: copy Record-Route into responses that establish a dialog.
+    if (status > 100 && status < 300)
+      for (const h of this.request.headers) if (h.name === 'Record-Route') headers.push(h);
+    headers.push(...extra);
+    return createResponse(this.request, status, { reason, toTag: this.localTag, headers, body, contentType });
+  }
+}

@@ -1,0 +1,86 @@
+/** User agent configuration (ARCHITECTURE.md habit 8: one typed object, resolved and frozen once). */
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
+import type { TimerConfig } from '../transaction/timers.js';
+import { resolveTimers } from '../transaction/timers.js';
+import type { Logger } from '../transport/logger.js';
+import { silentLogger } from '../transport/logger.js';
+import type { Resolver } from '../transport/resolve-target.js';
+import { systemResolver } from '../transport/resolve-target.js';
+import type { Transport } from '../transport/transport.js';
+import { DEFAULT_MAX_MESSAGE_SIZE } from '../transport/transport.js';
+
+/** One transport to bind. */
+export interface TransportConfig {
+  readonly protocol: 'udp' | 'tcp' | 'tls';
+  /** Bind address. Default `0.0.0.0`. */
+  readonly host?: string;
+  /** Bind port; 0 = ephemeral. Default 5060 (5061 for TLS). */
+  readonly port?: number;
+  /** TLS material and verification. `rejectUnauthorized` defaults to true. */
+  readonly tls?: {
+    readonly cert?: string | Buffer;
+    readonly key?: string | Buffer;
+    readonly ca?: string | Buffer;
+    readonly rejectUnauthorized?: boolean;
+    readonly servername?: string;
+  };
+}
+
+/** Options of {@link UserAgent}. */
+export interface UserAgentOptions {
+  /** Transports to bind (at least one). */
+  readonly transports: readonly TransportConfig[];
+  /** Time source. Default `systemClock`. */
+  readonly clock?: Clock;
+  /** T1/T2/T4 in ms. Defaults 500 / 4000 / 5000. */
+  readonly timers?: Partial<TimerConfig>;
+  /** User-Agent / Server header value, e.g. `voice-assistant/0.1.0`. Default none. */
+  readonly userAgent?: string;
+  /** Host put in Via sent-by and Contact instead of the bound address. */
+  readonly publicAddress?: string;
+  /** pino-compatible logger; per-message events go to debug only. Default silent. */
+  readonly logger?: Logger;
+  /** Largest accepted message in bytes. Default 65 535. */
+  readonly maxMessageSize?: number;
+  /** Option tags we support (Supported header, Require check). Default `[]`. */
+  readonly supported?: readonly string[];
+  /** User part of our Contact outside registrations. Default `voice-assistant`. */
+  readonly contactUser?: string;
+  /** DNS resolver (tests). Default Node's. */
+  readonly resolver?: Resolver;
+  /** Pre-built transports (tests: FakeTransport); replaces `transports` when given. */
+  readonly transportInstances?: readonly Transport[];
+}
+
+/** Options with every default applied. */
+export interface ResolvedUserAgentOptions {
+  readonly transports: readonly TransportConfig[];
+  readonly clock: Clock;
+  readonly timers: TimerConfig;
+  readonly userAgent: string | undefined;
+  readonly publicAddress: string | undefined;
+  readonly logger: Logger;
+  readonly maxMessageSize: number;
+  readonly supported: readonly string[];
+  readonly contactUser: string;
+  readonly resolver: Resolver;
+  readonly transportInstances: readonly Transport[] | undefined;
+}
+
+/** Apply defaults and freeze. */
+export function resolveUserAgentOptions(opts: UserAgentOptions): ResolvedUserAgentOptions {
+  return Object.freeze({
+    transports: opts.transports,
+    clock: opts.clock ?? systemClock,
+    timers: resolveTimers(opts.timers),
+    userAgent: opts.userAgent,
+    publicAddress: opts.publicAddress,
+    logger: opts.logger ?? silentLogger,
+    maxMessageSize: opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+    supported: Object.freeze([...(opts.supported ?? [])]),
+    contactUser: opts.contactUser ?? 'voice-assistant',
+    resolver: opts.resolver ?? systemResolver,
+    transportInstances: opts.transportInstances,
+  });
+}
