@@ -6,7 +6,8 @@
  */
 import type { AudioEncoder } from '../codec/types.js';
 import { RTP_HEADER_SIZE, writeRtpHeader } from '../packet/rtp-packet.js';
-import { dtmfEventCode, writeTelephoneEvent } from './telephone-event-payload.js';
+import { buildDtmfPackets, type DtmfPacket } from '../dtmf/dtmf-sender.js';
+import { digitToEvent } from '../dtmf/telephone-event.js';
 
 /** Options of {@link RtpSender}. */
 export interface RtpSenderOptions {
@@ -17,6 +18,8 @@ export interface RtpSenderOptions {
   ticksPerFrame: number;
   /** RTP clock rate in Hz (DTMF durations are converted with it). */
   clockRate: number;
+  /** Packetization time in ms (DTMF update interval). Default 20. */
+  ptimeMs?: number;
   /** Negotiated telephone-event payload type; DTMF is refused without it. */
   dtmfPayloadType?: number;
   /** First sequence number (RFC 3550 §5.1: random). */
@@ -27,16 +30,6 @@ export interface RtpSenderOptions {
   maxQueuedFrames?: number;
 }
 
-interface DtmfJob {
-  readonly event: number;
-  readonly durationTicks: number;
-}
-
-/** RFC 4733 §2.5.1.4: the final packet is sent three times. */
-const DTMF_END_REPEATS = 3;
-/** RFC 4733 §2.3.4 / common practice: -10 dBm0. */
-const DTMF_VOLUME = 10;
-
 /** Paced RTP packetizer. Call {@link tick} once per ptime. */
 export class RtpSender {
   private queue: Int16Array[] = [];
@@ -44,8 +37,8 @@ export class RtpSender {
   private seq: number;
   private timestamp: number;
   private silent = true;
-  private readonly dtmfQueue: DtmfJob[] = [];
-  private dtmf: { job: DtmfJob; startTs: number; elapsed: number; endsSent: number } | undefined;
+  private readonly dtmfQueue: DtmfPacket[][] = [];
+  private dtmf: { packets: DtmfPacket[]; startTs: number; next: number } | undefined;
   private readonly maxQueued: number;
   /** Packets sent (RFC 3550 §6.4.1 sender's packet count). */
   packetsSent = 0;
@@ -88,11 +81,10 @@ export class RtpSender {
    * telephone-event payload type was negotiated.
    */
   enqueueDtmf(digit: string, durationMs: number): boolean {
-    const event = dtmfEventCode(digit);
-    if (event < 0 || this.o.dtmfPayloadType === undefined) return false;
-    // RFC 4733 §2.5.2.1: long events need segments; we cap at one 16-bit duration.
-    const durationTicks = Math.min(0xffff, Math.max(1, Math.round((durationMs * this.o.clockRate) / 1000)));
-    this.dtmfQueue.push({ event, durationTicks });
+    if (digitToEvent(digit) === undefined || this.o.dtmfPayloadType === undefined) return false;
+    this.dtmfQueue.push(
+      buildDtmfPackets(digit, { durationMs, clockRate: this.o.clockRate, ptimeMs: this.o.ptimeMs ?? 20 }),
+    );
     return true;
   }
 
@@ -103,7 +95,7 @@ export class RtpSender {
     // RFC 3550 §5.1: the timestamp advances with sampling time even when nothing is sent.
     this.timestamp = (ts + this.o.ticksPerFrame) >>> 0;
     if (this.dtmf === undefined && this.dtmfQueue.length > 0) {
-      this.dtmf = { job: this.dtmfQueue.shift()!, startTs: ts, elapsed: 0, endsSent: 0 };
+      this.dtmf = { packets: this.dtmfQueue.shift()!, startTs: ts, next: 0 };
     }
     if (this.dtmf !== undefined) {
       send(this.dtmfPacket(this.dtmf));
@@ -130,24 +122,17 @@ export class RtpSender {
     send(packet);
   }
 
-  private dtmfPacket(d: { job: DtmfJob; startTs: number; elapsed: number; endsSent: number }): Buffer {
-    const first = d.elapsed === 0;
-    d.elapsed = Math.min(d.job.durationTicks, d.elapsed + this.o.ticksPerFrame);
-    const end = d.elapsed >= d.job.durationTicks;
-    const packet = Buffer.allocUnsafe(RTP_HEADER_SIZE + 4);
-    // RFC 4733 §2.5.1.1: marker on the first packet of the event; every packet of the
-    // event carries the event's start timestamp and the duration so far.
-    this.writeHeader(packet, this.o.dtmfPayloadType!, first, d.startTs);
-    writeTelephoneEvent(packet, RTP_HEADER_SIZE, {
-      event: d.job.event,
-      end,
-      volume: DTMF_VOLUME,
-      duration: d.elapsed,
-    });
-    this.octetsSent += 4;
-    if (end && ++d.endsSent >= DTMF_END_REPEATS) {
+  private dtmfPacket(d: { packets: DtmfPacket[]; startTs: number; next: number }): Buffer {
+    const p = d.packets[d.next++]!;
+    const packet = Buffer.allocUnsafe(RTP_HEADER_SIZE + p.payload.length);
+    // RFC 4733 §2.3.1: every packet of the event carries its start timestamp; the audio
+    // is held meanwhile (the event replaces it) and resumes as a new talkspurt.
+    this.writeHeader(packet, this.o.dtmfPayloadType!, p.marker, (d.startTs + p.timestampOffset) >>> 0);
+    p.payload.copy(packet, RTP_HEADER_SIZE);
+    this.octetsSent += p.payload.length;
+    if (d.next >= d.packets.length) {
       this.dtmf = undefined;
-      this.silent = true; // audio after the event starts a new talkspurt
+      this.silent = true;
     }
     return packet;
   }

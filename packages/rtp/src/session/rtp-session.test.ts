@@ -133,6 +133,22 @@ describe('RtpSession', () => {
     expect(got).toEqual([{ digit: '5', durationMs: 100, source: 'rfc4733' }]);
   });
 
+  it('detects in-band DTMF when no telephone-event was negotiated', () => {
+    const { a, b, clock } = setup({ dtmfPayloadType: undefined });
+    const got: DtmfEvent[] = [];
+    b.on('dtmf', (d) => got.push(d));
+    for (let i = 0; i < 8; i++) {
+      const pcm = new Int16Array(160);
+      for (let n = 0; n < 160; n++) {
+        const t = (i * 160 + n) / 8000;
+        pcm[n] = Math.round(6000 * (Math.sin(2 * Math.PI * 697 * t) + Math.sin(2 * Math.PI * 1209 * t)));
+      }
+      a.sendFrame(pcm);
+    }
+    clock.tick(20);
+    expect(got).toEqual([{ digit: '1', durationMs: 0, source: 'inband' }]);
+  });
+
   it('latches to the observed source address (symmetric RTP)', () => {
     const { a, b, sb, clock } = setup({ remote: { address: '10.0.0.1', port: 9999 } });
     const changes: unknown[] = [];

@@ -15,7 +15,8 @@ import { G711_IMPAIRMENT, eModelRFactor, rFactorToMos } from './call-quality.js'
 import { sharedMediaClock, type MediaClock } from './media-clock.js';
 import { ReceiveStatistics } from './receive-statistics.js';
 import { RtpSender } from './rtp-sender.js';
-import { TelephoneEventReceiver } from './telephone-event-receiver.js';
+import { DtmfReceiver } from '../dtmf/dtmf-receiver.js';
+import { GoertzelDtmfDetector } from '../dtmf/goertzel.js';
 
 /** The subset of `dgram.Socket` a session uses (a fake in `../testing` implements it). */
 export interface DatagramSocket {
@@ -55,6 +56,8 @@ export interface RtpSessionOptions {
   };
   /** telephone-event payload type (RFC 4733); DTMF send/receive is off without it. */
   dtmfPayloadType?: number;
+  /** Detect in-band DTMF tones (Goertzel) in received audio. Default: on when `dtmfPayloadType` is absent. */
+  inbandDtmf?: boolean;
   /** Packetization time, a multiple of the clock period. Default 20 ms. */
   ptimeMs?: number;
   /** RTP and RTCP on one port (RFC 5761). Default false. */
@@ -79,6 +82,7 @@ export interface RtpSessionOptions {
 /** A received DTMF digit. */
 export interface DtmfEvent {
   readonly digit: string;
+  /** Event duration; 0 for in-band detections (reported at tone start). */
   readonly durationMs: number;
   readonly source: 'rfc4733' | 'inband';
 }
@@ -133,7 +137,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private readonly jitter: JitterBuffer;
   private readonly sender: RtpSender;
   private readonly recvStats: ReceiveStatistics;
-  private readonly dtmfRx: TelephoneEventReceiver;
+  private readonly dtmfRx: DtmfReceiver;
+  private readonly inband: GoertzelDtmfDetector | undefined;
   private readonly ticksPerPtime: number;
   private readonly localSsrc = randomInt(0, 0x1_0000_0000 - 1);
   private readonly mediaTimeoutMs: number;
@@ -173,7 +178,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     const clockRate = opts.codec.info.clockRate;
     this.jitter = new JitterBuffer({ clockRate, frameMs: ptime, ...opts.jitter });
     this.recvStats = new ReceiveStatistics(clockRate);
-    this.dtmfRx = new TelephoneEventReceiver(clockRate);
+    this.dtmfRx = new DtmfReceiver({ clockRate });
+    if (opts.inbandDtmf ?? opts.dtmfPayloadType === undefined) {
+      this.inband = new GoertzelDtmfDetector({ sampleRate: opts.codec.info.sampleRate });
+    }
     // RFC 3550 §5.1: random initial sequence number, timestamp and SSRC.
     this.sender = new RtpSender({
       ssrc: this.localSsrc,
@@ -181,6 +189,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       encoder: opts.codec.encoder,
       ticksPerFrame: opts.codec.rtpTicksPerFrame,
       clockRate,
+      ptimeMs: ptime,
       dtmfPayloadType: opts.dtmfPayloadType,
       initialSequence: randomInt(0, 0x8000),
       initialTimestamp: randomInt(0, 0x1_0000_0000 - 1),
@@ -314,8 +323,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       if (this.direction === 'sendrecv' || this.direction === 'recvonly') this.jitter.push(p, now);
     } else if (p.payloadType === this.o.dtmfPayloadType) {
       this.recvStats.update(p.ssrc, p.sequenceNumber, p.timestamp, now, p.payload.length);
-      const d = this.dtmfRx.push(p.timestamp, p.payload);
-      if (d) this.emit('dtmf', { ...d, source: 'rfc4733' });
+      const d = this.dtmfRx.receive(p.payload, p.timestamp, p.marker, now);
+      if (d) this.emit('dtmf', { digit: d.digit, durationMs: d.durationMs, source: 'rfc4733' });
     } else {
       this.ignored++; // comfort noise (RFC 3389, PT 13) and anything not negotiated
     }
@@ -344,6 +353,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.tickCount = 0;
     const receiving = this.direction === 'sendrecv' || this.direction === 'recvonly';
     if (receiving) this.playout(nowMs);
+    const d = this.dtmfRx.poll(nowMs); // lost end packets (RFC 4733 §2.5.2.2)
+    if (d) this.emit('dtmf', { digit: d.digit, durationMs: d.durationMs, source: 'rfc4733' });
     const sending = this.direction === 'sendrecv' || this.direction === 'sendonly';
     this.sender.tick(sending ? this.sendRtp : this.discard);
     if (
@@ -365,6 +376,11 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (slot.kind === 'packet') {
       try {
         pcm = decoder.decode(slot.packet.payload);
+        if (this.inband) {
+          for (const hit of this.inband.process(pcm)) {
+            this.emit('dtmf', { digit: hit.digit, durationMs: 0, source: 'inband' });
+          }
+        }
       } catch {
         this.malformed++; // hostile payload: conceal instead
         pcm = decoder.conceal(samplesPerFrame);
