@@ -56,10 +56,12 @@ export function listPayloadFormats(media: MediaDescription): PayloadFormat[] {
   const out: PayloadFormat[] = [];
   for (const pt of payloads) {
     const map = media.rtp?.find((r) => r.payload === pt);
-    const fmtp = media.fmtp?.find((f) => f.payload === pt)?.config;
+    const rawFmtp = media.fmtp?.find((f) => f.payload === pt)?.config;
+    const fmtp = rawFmtp === undefined ? undefined : String(rawFmtp);
     let format: PayloadFormat | undefined;
-    if (map !== undefined && typeof map.codec === 'string') {
-      const clockRate = map.rate ?? STATIC_PT[pt]?.clockRate;
+    if (map !== undefined) {
+      if (typeof map.codec !== 'string') continue;
+      const clockRate = map.rate === undefined ? STATIC_PT[pt]?.clockRate : Number(map.rate);
       if (clockRate === undefined || !Number.isFinite(clockRate)) continue;
       const channels = Number(map.encoding ?? 1);
       format = {

@@ -34,11 +34,13 @@ export interface RawCrypto {
  * session parameter (RFC 4568 §6.3: e.g. UNENCRYPTED_SRTP, KDR) we do not implement.
  */
 export function parseSdesCrypto(raw: RawCrypto): SdesCryptoLine | undefined {
-  const suite = SUPPORTED_SRTP_SUITES.find((s) => s === raw.suite);
+  // sdp-transform turns numeric-looking tokens into numbers: coerce every field.
+  const suite = SUPPORTED_SRTP_SUITES.find((s) => s === String(raw.suite));
   if (suite === undefined) return undefined;
-  if (!Number.isInteger(raw.id) || raw.id < 0 || raw.id > 999999999) return undefined;
-  if (raw.sessionConfig !== undefined && raw.sessionConfig.trim() !== '') return undefined;
-  const keyParams = raw.config.split(';');
+  const tag = Number(raw.id);
+  if (!Number.isInteger(tag) || tag < 0 || tag > 999999999) return undefined;
+  if (raw.sessionConfig !== undefined && String(raw.sessionConfig).trim() !== '') return undefined;
+  const keyParams = String(raw.config).split(';');
   if (keyParams.length !== 1) return undefined; // several master keys: need MKI support
   const m = /^inline:([A-Za-z0-9+/]+={0,2})(\|[^|]+)?(\|[^|]+)?$/.exec(keyParams[0]!.trim());
   if (m === null) return undefined;
@@ -46,7 +48,7 @@ export function parseSdesCrypto(raw: RawCrypto): SdesCryptoLine | undefined {
   // Lifetime is "2^n" or decimal; an MKI is "<value>:<length>" (RFC 4568 §9.2).
   for (const p of [p1, p2]) if (p !== undefined && p.includes(':')) return undefined;
   if (Buffer.from(key!, 'base64').length !== SRTP_KEY_SALT_BYTES) return undefined;
-  return { tag: raw.id, suite, keyBase64: key! };
+  return { tag, suite, keyBase64: key! };
 }
 
 /** Pick the first offered crypto line we support, honouring the offerer's order (RFC 4568 §7.1.1). */

@@ -145,6 +145,15 @@ function negotiateAudio(
  *   `{ok:false, status:488}` when nothing is acceptable. Never throws.
  */
 export function answerOffer(offerSdp: string, local: LocalMediaOptions): AnswerResult {
+  try {
+    return answerOfferUnsafe(offerSdp, local);
+  } catch (err) {
+    // Safety net: sdp-transform yields loosely typed values; never let hostile SDP throw.
+    return { ok: false, status: 400, reason: `unprocessable SDP: ${String(err)}` };
+  }
+}
+
+function answerOfferUnsafe(offerSdp: string, local: LocalMediaOptions): AnswerResult {
   const parsed = parseRemoteSdp(offerSdp);
   if (!parsed.ok) return { ok: false, status: 400, reason: parsed.reason };
   const opts = resolveLocalOptions(local, nodeRandomBytes);

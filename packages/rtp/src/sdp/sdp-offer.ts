@@ -108,6 +108,15 @@ function offeredMatch(state: OfferState, f: PayloadFormat): boolean {
  *   malformed answer; 488 when the answer rejected audio or is incompatible. Never throws.
  */
 export function applyAnswer(state: OfferState, answerSdp: string): AnswerResult {
+  try {
+    return applyAnswerUnsafe(state, answerSdp);
+  } catch (err) {
+    // Safety net: sdp-transform yields loosely typed values; never let hostile SDP throw.
+    return { ok: false, status: 400, reason: `unprocessable SDP: ${String(err)}` };
+  }
+}
+
+function applyAnswerUnsafe(state: OfferState, answerSdp: string): AnswerResult {
   const parsed = parseRemoteSdp(answerSdp);
   if (!parsed.ok) return { ok: false, status: 400, reason: parsed.reason };
   const { session } = parsed;
