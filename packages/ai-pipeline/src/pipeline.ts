@@ -87,6 +87,7 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
       { sampleRate: this.o.sampleRate, language: persona.language, signal: this.callController.signal },
       {
         onTranscript: (t) => this.onTranscript(t),
+        onUtteranceEnd: () => this.onTranscript({ text: '', final: true, endOfTurn: true }),
         onError: (e) => this.onProviderError(e),
       },
     );
