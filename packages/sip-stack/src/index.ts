@@ -45,3 +45,4 @@ export type { Logger } from './transport/logger.js';
 export { TransactionLayer } from './transaction/transaction-layer.js';
 export { DEFAULT_TIMERS, resolveTimers } from './transaction/timers.js';
 export type { TimerConfig } from './transaction/timers.js';
+export * from './message/validate.js';

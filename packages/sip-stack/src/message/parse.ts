@@ -6,6 +6,7 @@
  * TEXT-UTF8). The body is a zero-copy view (`subarray`) of the input buffer.
  */
 import { canonicalHeaderName, knownHeaderName } from './header-names.js';
+import { parseCSeq } from './cseq.js';
 import { isToken } from './token.js';
 import type { SipHeader, SipMessage, SipParseResult, SipRequest } from './types.js';
 
@@ -244,6 +245,8 @@ function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undef
         haveCallId = true;
         break;
       case 'CSeq':
+        // RFC 4475 scalar02/scalarlg: an unusable CSeq makes the message unmatchable.
+        if (!haveCSeq && parseCSeq(value) === undefined) failWith('malformed CSeq', 400);
         haveCSeq = true;
         break;
       case 'Content-Length':
