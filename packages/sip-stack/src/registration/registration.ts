@@ -178,7 +178,7 @@ export class Registration extends EventEmitter {
         const verdict = this.digest.onChallenge(res);
         // RFC 3261 §22.2: a non-stale challenge to credentials built from a fresh challenge = wrong password.
         if (verdict === 'none' || (verdict === 'new' && freshChallenge)) return res;
-        freshChallenge = verdict === 'new';
+        freshChallenge = true; // the next request answers a nonce the registrar just issued
         continue;
       }
       if (res.status === 423 && expiresSec !== 0) {

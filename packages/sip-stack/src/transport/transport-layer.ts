@@ -147,8 +147,7 @@ export class TransportLayer {
     if (!parsed.ok) {
       this.logger.debug({ remote, reason: parsed.reason }, 'unparsable message');
       // RFC 3261 §8.2 / RFC 4475: answer a request we can still address; drop everything else.
-      if (parsed.partial && parsed.status)
-        this.answerUnparsable(parsed.partial, parsed.status, parsed.reason, source);
+      if (parsed.partial && parsed.status) this.answerUnparsable(parsed.partial, parsed.status, '', source);
       return;
     }
     const msg = parsed.message;
