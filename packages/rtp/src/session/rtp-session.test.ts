@@ -226,6 +226,40 @@ describe('RtpSession', () => {
     expect(b.stats().malformed).toBe(0);
   });
 
+  it('carries SRTP end to end and drops unauthenticated packets', () => {
+    const k1 = Buffer.alloc(30, 1);
+    const k2 = Buffer.alloc(30, 2);
+    const suite = 'AES_CM_128_HMAC_SHA1_80' as const;
+    const net = new FakeNetwork();
+    const clock = new FakeMediaClock();
+    const sa = net.bind('10.0.0.1', 4000);
+    const sb = net.bind('10.0.0.2', 5000);
+    const mk = (rtp: FakeSocket, port: number, localKey: Buffer, remoteKey: Buffer) =>
+      new RtpSession({
+        sockets: { rtp },
+        remote: { address: port === 5000 ? '10.0.0.2' : '10.0.0.1', port },
+        payloadType: 0,
+        codec: codec(),
+        clock,
+        srtp: { suite, localKey, remoteKey },
+      });
+    const a = mk(sa, 5000, k1, k2);
+    const b = mk(sb, 4000, k2, k1);
+    const frames: Int16Array[] = [];
+    b.on('frame', (f) => frames.push(f));
+    a.start();
+    b.start();
+    for (let i = 0; i < 10; i++) a.sendFrame(tone(i));
+    clock.tick(20);
+    expect(sa.sent[0]!.data.length).toBe(12 + 160 + 10);
+    expect(parseRtpPacket(sa.sent[0]!.data).ok).toBe(true); // header stays clear
+    expect(b.stats().jitterBuffer.played).toBe(10);
+    sb.receive(sa.sent[3]!.data, { address: '10.0.0.1', port: 4000 }); // replay
+    const plain = serializeRtpPacket({ ...parseOk(Buffer.alloc(172, 0x80)), payloadType: 0 });
+    sb.receive(plain, { address: '10.0.0.1', port: 4000 });
+    expect(b.stats().srtpFailures).toBe(2);
+  });
+
   it('stops ticking and detaches on close', () => {
     const { a, sa, clock } = setup();
     a.sendFrame(tone(0));

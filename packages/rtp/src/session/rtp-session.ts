@@ -10,7 +10,8 @@ import { EventEmitter } from 'node:events';
 import type { AudioDecoder, AudioEncoder, CodecInfo } from '../codec/types.js';
 import { JitterBuffer, type JitterBufferStats } from '../jitter/jitter-buffer.js';
 import { isRtcpPacket, parseRtpPacket } from '../packet/rtp-packet.js';
-import type { MediaDirection } from '../sdp/types.js';
+import type { MediaDirection, SrtpSuite } from '../sdp/types.js';
+import { SrtpContext } from '../srtp/srtp-context.js';
 import { G711_IMPAIRMENT, eModelRFactor, rFactorToMos } from './call-quality.js';
 import { sharedMediaClock, type MediaClock } from './media-clock.js';
 import { ReceiveStatistics } from './receive-statistics.js';
@@ -62,6 +63,8 @@ export interface RtpSessionOptions {
   ptimeMs?: number;
   /** RTP and RTCP on one port (RFC 5761). Default false. */
   rtcpMux?: boolean;
+  /** SDES-keyed SRTP (RFC 4568); keys are master key || salt (30 bytes). Default plain RTP. */
+  srtp?: { suite: SrtpSuite; localKey: Buffer; remoteKey: Buffer };
   /**
    * Symmetric RTP (RFC 4961) with latching: send to the source address of the received
    * media (NAT traversal). Default true.
@@ -121,8 +124,10 @@ export interface RtpStats {
   rFactor: number;
   /** MOS estimated from R (G.107 Annex B). */
   mos: number;
-  /** Received packets that did not parse, or failed SRTP. */
+  /** Received packets that did not parse. */
   malformed: number;
+  /** Received packets rejected by SRTP (authentication, replay). */
+  srtpFailures: number;
   /** Packets with a payload type other than audio/DTMF (comfort noise 13, ...). */
   ignored: number;
   rtcpReceived: number;
@@ -152,6 +157,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private gotFirst = false;
   private closed = false;
   private malformed = 0;
+  private srtpFailures = 0;
+  private readonly srtpTx: SrtpContext | undefined;
+  private readonly srtpRx: SrtpContext | undefined;
   private ignored = 0;
   private rtcpReceived = 0;
   private sendErrors = 0;
@@ -160,7 +168,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (err) this.sendErrors++;
   };
   private readonly sendRtp = (packet: Buffer): void => {
-    this.o.sockets.rtp.send(packet, this.remote.port, this.remote.address, this.onSendDone);
+    const out = this.srtpTx ? this.srtpTx.protect(packet) : packet;
+    this.o.sockets.rtp.send(out, this.remote.port, this.remote.address, this.onSendDone);
   };
   private readonly discard = (): void => {};
 
@@ -174,6 +183,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       throw new RangeError(`ptime ${ptime} ms is not a multiple of the ${this.clock.periodMs} ms clock`);
     }
     this.remote = { ...opts.remote };
+    if (opts.srtp) {
+      this.srtpTx = new SrtpContext({ suite: opts.srtp.suite, keyAndSalt: opts.srtp.localKey });
+      this.srtpRx = new SrtpContext({ suite: opts.srtp.suite, keyAndSalt: opts.srtp.remoteKey });
+    }
     this.mediaTimeoutMs = opts.mediaTimeoutMs ?? 30_000;
     const clockRate = opts.codec.info.clockRate;
     this.jitter = new JitterBuffer({ clockRate, frameMs: ptime, ...opts.jitter });
@@ -271,6 +284,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       rFactor,
       mos: rFactorToMos(rFactor),
       malformed: this.malformed,
+      srtpFailures: this.srtpFailures,
       ignored: this.ignored,
       rtcpReceived: this.rtcpReceived,
       sendErrors: this.sendErrors,
@@ -304,7 +318,16 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.onRtcpMessage(msg, rinfo); // RFC 5761 §4
       return;
     }
-    const r = parseRtpPacket(msg);
+    let data = msg;
+    if (this.srtpRx) {
+      const u = this.srtpRx.unprotect(msg); // RFC 3711 §3.3: authenticate before anything else
+      if (!u.ok) {
+        this.srtpFailures++;
+        return;
+      }
+      data = u.packet;
+    }
+    const r = parseRtpPacket(data);
     if (!r.ok) {
       this.malformed++;
       return;
