@@ -4,6 +4,8 @@ export type * from './codec/types.js';
 export * from './packet/rtp-packet.js';
 export * from './codec/g711.js';
 export * from './codec/g711-codec.js';
+export * from './codec/g722.js';
+export * from './codec/g722-codec.js';
 export * from './codec/packet-loss-concealment.js';
 export * from './codec/resample.js';
 export * from './codec/opus.js';

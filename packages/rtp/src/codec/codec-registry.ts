@@ -1,9 +1,10 @@
 /**
  * Codec factory: builds the encoder/decoder pair for a codec negotiated in SDP.
- * Supported: PCMU, PCMA (RFC 3551 §4.5.14), opus (RFC 7587).
+ * Supported: PCMU, PCMA (RFC 3551 §4.5.14), G722 (RFC 3551 §4.5.2), opus (RFC 7587).
  */
 import type { AudioDecoder, AudioEncoder, CodecInfo } from './types.js';
 import { G711Decoder, G711Encoder } from './g711-codec.js';
+import { G722AudioDecoder, G722AudioEncoder, G722_RTP_CLOCK_RATE, G722_SAMPLE_RATE } from './g722-codec.js';
 import { OPUS_RTP_CLOCK_RATE, OpusAudioDecoder, OpusAudioEncoder } from './opus.js';
 
 /** Input of {@link createCodec}: the negotiated codec, its remote fmtp and frame size. */
@@ -34,7 +35,7 @@ export class UnsupportedCodecError extends Error {
 }
 
 /** Codec names {@link createCodec} accepts (compare case-insensitively). */
-export const SUPPORTED_CODECS: readonly string[] = ['PCMU', 'PCMA', 'opus'];
+export const SUPPORTED_CODECS: readonly string[] = ['PCMU', 'PCMA', 'G722', 'opus'];
 
 function fmtpNumber(fmtp: Record<string, string | number> | undefined, key: string): number | undefined {
   const v = fmtp?.[key];
@@ -58,6 +59,16 @@ export function createCodec(info: CreateCodecInput): CodecInstance {
       decoder: new G711Decoder(name),
       samplesPerFrame: samples,
       rtpTicksPerFrame: samples,
+    };
+  }
+  if (name === 'G722') {
+    // RFC 3551 §4.5.2: 16 kHz audio, 8000 Hz RTP clock; `info.sampleRate` is ignored.
+    if (info.clockRate !== G722_RTP_CLOCK_RATE) throw new UnsupportedCodecError(`G722/${info.clockRate}`);
+    return {
+      encoder: new G722AudioEncoder(),
+      decoder: new G722AudioDecoder(),
+      samplesPerFrame: (G722_SAMPLE_RATE * frameMs) / 1000,
+      rtpTicksPerFrame: (G722_RTP_CLOCK_RATE * frameMs) / 1000,
     };
   }
   if (name === 'OPUS') {

@@ -63,6 +63,15 @@ describe('createCodec', () => {
     expect(c.rtpTicksPerFrame).toBe(960);
     expect(c.decoder.decode(c.encoder.encode(new Int16Array(320))).length).toBe(320);
   });
+  it('builds G722 with 320-sample frames and 160 RTP ticks (RFC 3551 §4.5.2)', () => {
+    const c = createCodec({ name: 'G722', clockRate: 8000, channels: 1, sampleRate: 16000 });
+    expect(c.samplesPerFrame).toBe(320);
+    expect(c.rtpTicksPerFrame).toBe(160);
+    const payload = c.encoder.encode(new Int16Array(320));
+    expect(payload.length).toBe(160);
+    expect(c.decoder.decode(payload).length).toBe(320);
+    expect(c.decoder.conceal(320).length).toBe(320);
+  });
   it('throws UnsupportedCodecError for unknown codecs', () => {
     expect(() => createCodec({ name: 'G729', clockRate: 8000, channels: 1, sampleRate: 8000 })).toThrow(
       UnsupportedCodecError,

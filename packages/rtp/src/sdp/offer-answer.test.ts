@@ -66,11 +66,16 @@ describe('answerOffer', () => {
     expect(r2.media.codec.name).toBe('PCMA');
   });
 
-  it('3CX: media-level c= overrides session c=, G722/G729 skipped', () => {
-    const r = ok(answerOffer(THREECX_OFFER, { ...local, codecs: ['G722', 'PCMU'] }));
+  it('3CX: media-level c= overrides session c=, G729 skipped, G722 accepted (16 kHz on an 8 kHz clock)', () => {
+    const r = ok(answerOffer(THREECX_OFFER, { ...local, codecs: ['G729', 'PCMU'] }));
     expect(r.media.remoteAddress).toBe('203.0.113.6');
     expect(r.media.codec.name).toBe('PCMU');
     expect(r.media.dtmfPayloadType).toBe(101);
+    const hd = ok(answerOffer(THREECX_OFFER, { ...local, codecs: ['g722', 'PCMU'] }));
+    expect(hd.media.payloadType).toBe(9);
+    expect(hd.media.codec).toEqual({ name: 'G722', clockRate: 8000, channels: 1, sampleRate: 16000 });
+    expect(hd.sdp).toContain('a=rtpmap:9 G722/8000');
+    expect(hd.media.dtmfClockRate).toBe(8000);
   });
 
   it('baresip: opus/48000/2 with telephone-event/48000, rtcp-mux accepted, remote fmtp passed on', () => {

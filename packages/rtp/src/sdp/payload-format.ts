@@ -38,6 +38,7 @@ export const OFFER_FORMATS: Readonly<
 > = {
   PCMU: { payloadType: 0, clockRate: 8000, channels: 1 },
   PCMA: { payloadType: 8, clockRate: 8000, channels: 1 },
+  G722: { payloadType: 9, clockRate: 8000, channels: 1 },
   // RFC 7587 §7: opus is always opus/48000/2 in SDP. 111 is the common dynamic PT.
   opus: { payloadType: 111, clockRate: 48000, channels: 2 },
 };

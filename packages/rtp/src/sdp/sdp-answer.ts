@@ -14,7 +14,7 @@ import type { ResolvedLocalOptions, WrittenFormat } from './sdp-writer.js';
 import type { AnswerResult, LocalMediaOptions, NegotiatedMedia } from './types.js';
 
 /** Codec names this package can run (see codec-registry). */
-const RUNNABLE = ['pcmu', 'pcma', 'opus'];
+const RUNNABLE = ['pcmu', 'pcma', 'g722', 'opus'];
 
 /** RTP profiles we speak; anything else (e.g. UDP/TLS/RTP/SAVPF, DTLS) is unusable. */
 const PLAIN_PROFILES = ['RTP/AVP', 'RTP/AVPF'];
@@ -33,6 +33,8 @@ export function localOpusFmtp(sampleRate: number): string {
 export function codecInfoFor(format: PayloadFormat, opusSampleRate: number): CodecInfo {
   const name = format.name.toLowerCase();
   if (name === 'opus') return { name: 'opus', clockRate: 48000, channels: 2, sampleRate: opusSampleRate };
+  // RFC 3551 §4.5.2: G.722 is 16 kHz audio on an 8000 Hz RTP clock.
+  if (name === 'g722') return { name: 'G722', clockRate: 8000, channels: 1, sampleRate: 16000 };
   return { name: format.name.toUpperCase(), clockRate: format.clockRate, channels: 1, sampleRate: 8000 };
 }
 
