@@ -47,7 +47,7 @@ interface Active {
   lastAtMs: number;
 }
 
-/** How many finished event timestamps to remember for de-duplication. */
+/** How many finished (timestamp, event) pairs to remember for de-duplication. */
 const RECENT = 8;
 
 /** De-duplicating RFC 4733 receiver for one RTP stream. */
@@ -82,10 +82,12 @@ export class DtmfReceiver {
     const ev = parsed.event;
     const ts = rtpTimestamp >>> 0;
     if (eventToDigit(ev.event) === undefined) return undefined;
-    if (this.recent.includes(ts)) return undefined; // redundant end / late update (§2.5.1.4)
+    // Key on (timestamp, event): some senders reuse the timestamp for back-to-back digits.
+    const key = ts * 256 + ev.event;
+    if (this.recent.includes(key)) return undefined; // redundant end / late update (§2.5.1.4)
 
     const cur = this.active;
-    if (cur !== undefined && cur.segmentTimestamp === ts) {
+    if (cur !== undefined && cur.segmentTimestamp === ts && cur.event === ev.event) {
       // Duration update for the ongoing event (§2.5.2.2); ignore reordered shorter ones.
       if (ev.duration > cur.duration) cur.duration = ev.duration;
       cur.lastAtMs = arrivalMs;
@@ -152,7 +154,7 @@ export class DtmfReceiver {
     const a = this.active;
     if (a === undefined) return undefined;
     this.active = undefined;
-    this.recent.push(a.segmentTimestamp);
+    this.recent.push(a.segmentTimestamp * 256 + a.event);
     if (this.recent.length > RECENT) this.recent.shift();
     return {
       digit: eventToDigit(a.event)!,

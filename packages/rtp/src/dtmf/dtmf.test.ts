@@ -156,6 +156,35 @@ describe('DtmfReceiver', () => {
     expect(r).toMatchObject({ digit: '0', durationMs: ((0xffff + 0x8000) * 1000) / 48000 });
   });
 
+  it('tolerates senders that reuse one timestamp for consecutive digits', () => {
+    const rx = new DtmfReceiver();
+    const got: string[] = [];
+    for (const d of ['1', '2', '2']) {
+      for (const p of buildDtmfPackets(d)) {
+        const r = rx.receive(p.payload, 5000, p.marker, 0);
+        if (r !== undefined) got.push(r.digit);
+      }
+    }
+    // The second '2' cannot be told apart from a retransmission: RFC 4733 requires a new timestamp.
+    expect(got).toEqual(['1', '2']);
+  });
+
+  it('never throws on arbitrary packets (property)', () => {
+    const rx = new DtmfReceiver();
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 8 }),
+        fc.integer({ min: -1, max: 2 ** 32 }),
+        fc.boolean(),
+        fc.nat(),
+        (b, ts, m, at) => {
+          rx.receive(b, ts, m, at);
+          rx.poll(at);
+        },
+      ),
+    );
+  });
+
   it('ignores unknown events and garbage', () => {
     const rx = new DtmfReceiver();
     expect(feed(rx, '20870640', 0, true, 0)).toBeUndefined();
