@@ -36,6 +36,23 @@ describe('Opus', () => {
     expect(dec.decode(enc.encode(tone(300, 8000, 160, 0))).length).toBe(160);
   });
 
+  it('works at every PCM rate and decodes across rates (RTP clock is always 48 kHz)', () => {
+    for (const rate of [8000, 12000, 16000, 24000, 48000]) {
+      const enc = new OpusAudioEncoder({ sampleRate: rate, frameMs: 20 });
+      const dec = new OpusAudioDecoder({ sampleRate: 48000 });
+      const out = dec.decode(enc.encode(tone(440, rate, rate / 50, 0)));
+      expect(out.length).toBe(960);
+    }
+  });
+
+  it('DTX emits tiny payloads for silence (RFC 7587 §3.3: need not be sent)', () => {
+    const enc = new OpusAudioEncoder({ sampleRate: 16000, dtx: true });
+    const sizes: number[] = [];
+    for (let f = 0; f < 30; f++) sizes.push(enc.encode(new Int16Array(320)).length);
+    expect(Math.min(...sizes.slice(10))).toBeLessThanOrEqual(2);
+    expect(new OpusAudioDecoder().fecAvailable).toBe(false);
+  });
+
   it('rejects wrong frame sizes and rates (programmer errors)', () => {
     expect(() => new OpusAudioEncoder({ sampleRate: 44100 })).toThrow(RangeError);
     expect(() => new OpusAudioEncoder().encode(new Int16Array(100))).toThrow(RangeError);
