@@ -42,3 +42,7 @@ export * from './srtp/aes-cm.js';
 export * from './srtp/replay-window.js';
 export * from './srtp/rollover-counter.js';
 export * from './srtp/srtp-context.js';
+export * from './session/session-types.js';
+export * from './session/rtcp-interval.js';
+export * from './session/rtcp-reporter.js';
+export * from './session/rtcp-channel.js';

@@ -4,7 +4,8 @@ import { parseRtpPacket, serializeRtpPacket } from '../packet/rtp-packet.js';
 import type { RtpPacket } from '../packet/types.js';
 import { FakeMediaClock } from '../testing/fake-media-clock.js';
 import { FakeNetwork, type FakeSocket } from '../testing/fake-socket.js';
-import { RtpSession, type DtmfEvent, type RtpSessionOptions } from './rtp-session.js';
+import { RtpSession } from './rtp-session.js';
+import type { DtmfEvent, RtpSessionOptions } from './session-types.js';
 
 const PCMU = { name: 'PCMU', clockRate: 8000, channels: 1, sampleRate: 8000 };
 
@@ -258,6 +259,45 @@ describe('RtpSession', () => {
     const plain = serializeRtpPacket({ ...parseOk(Buffer.alloc(172, 0x80)), payloadType: 0 });
     sb.receive(plain, { address: '10.0.0.1', port: 4000 });
     expect(b.stats().srtpFailures).toBe(2);
+  });
+
+  it('exchanges SR/RR reports, measures RTT and sends BYE on close (rtcp-mux, SRTCP)', () => {
+    const net = new FakeNetwork();
+    const clock = new FakeMediaClock();
+    const wallClock = () => 1_700_000_000_000 + clock.now();
+    const sa = net.bind('10.0.0.1', 4000);
+    const sb = net.bind('10.0.0.2', 5000);
+    const k1 = Buffer.alloc(30, 7);
+    const k2 = Buffer.alloc(30, 9);
+    const mk = (rtp: FakeSocket, address: string, port: number, localKey: Buffer, remoteKey: Buffer) =>
+      new RtpSession({
+        sockets: { rtp },
+        remote: { address, port },
+        payloadType: 0,
+        codec: codec(),
+        clock,
+        rtcpMux: true,
+        srtp: { suite: 'AES_CM_128_HMAC_SHA1_32', localKey, remoteKey },
+        rtcp: { wallClock, random: () => 0.5 },
+      });
+    const a = mk(sa, '10.0.0.2', 5000, k1, k2);
+    const b = mk(sb, '10.0.0.1', 4000, k2, k1);
+    let byes = 0;
+    b.on('remote-bye', () => byes++);
+    a.start();
+    b.start();
+    for (let i = 0; i < 300; i++) a.sendFrame(tone(i));
+    clock.advance(12_000);
+    const rtcpFrom = (s: FakeSocket) => s.sent.filter((d) => d.data[1]! >= 200 && d.data[1]! <= 204);
+    expect(rtcpFrom(sa).length).toBe(2); // first at Tmin/2 = 2.5 s, then every 5 s (random fixed at 1.0)
+    expect(rtcpFrom(sa)[0]!.data[1]).toBe(200); // SR: A sends media
+    expect(rtcpFrom(sb)[0]!.data[1]).toBe(201); // RR: B only receives
+    expect(b.stats().rtcpReceived).toBe(2);
+    expect(a.stats().srtpFailures + b.stats().srtpFailures).toBe(0);
+    expect(a.stats().rttMs).toBeDefined();
+    expect(a.stats().rttMs!).toBeLessThan(2);
+    a.close();
+    expect(byes).toBe(1);
   });
 
   it('stops ticking and detaches on close', () => {

@@ -4,136 +4,21 @@
  * sockets' lifetime: it attaches to the sockets of a `PortAllocation` and detaches on
  * `close()`; the allocation's `release()` closes them.
  */
-import { randomInt } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import type { RemoteInfo } from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import type { AudioDecoder, AudioEncoder, CodecInfo } from '../codec/types.js';
-import { JitterBuffer, type JitterBufferStats } from '../jitter/jitter-buffer.js';
+import { DtmfReceiver } from '../dtmf/dtmf-receiver.js';
+import { GoertzelDtmfDetector } from '../dtmf/goertzel.js';
+import { JitterBuffer } from '../jitter/jitter-buffer.js';
 import { isRtcpPacket, parseRtpPacket } from '../packet/rtp-packet.js';
-import type { MediaDirection, SrtpSuite } from '../sdp/types.js';
+import type { MediaDirection } from '../sdp/types.js';
 import { SrtpContext } from '../srtp/srtp-context.js';
 import { G711_IMPAIRMENT, eModelRFactor, rFactorToMos } from './call-quality.js';
 import { sharedMediaClock, type MediaClock } from './media-clock.js';
 import { ReceiveStatistics } from './receive-statistics.js';
+import { RtcpChannel } from './rtcp-channel.js';
 import { RtpSender } from './rtp-sender.js';
-import { DtmfReceiver } from '../dtmf/dtmf-receiver.js';
-import { GoertzelDtmfDetector } from '../dtmf/goertzel.js';
-
-/** The subset of `dgram.Socket` a session uses (a fake in `../testing` implements it). */
-export interface DatagramSocket {
-  send(
-    msg: Buffer,
-    port: number,
-    address: string,
-    callback?: (error: Error | null, bytes: number) => void,
-  ): void;
-  on(event: 'message', listener: (msg: Buffer, rinfo: RemoteInfo) => void): unknown;
-  on(event: 'error', listener: (err: Error) => void): unknown;
-  off(event: 'message', listener: (msg: Buffer, rinfo: RemoteInfo) => void): unknown;
-  off(event: 'error', listener: (err: Error) => void): unknown;
-}
-
-/** Remote transport address. */
-export interface RtpRemote {
-  address: string;
-  port: number;
-  /** RTCP port; default `port + 1` (RFC 3550 §11), ignored with rtcp-mux. */
-  rtcpPort?: number;
-}
-
-/** Options of {@link RtpSession}. Durations in ms. */
-export interface RtpSessionOptions {
-  /** Bound sockets (from `PortAllocator`); the session attaches to them, never closes them. */
-  sockets: { rtp: DatagramSocket; rtcp?: DatagramSocket };
-  remote: RtpRemote;
-  /** Audio payload type (0..127). */
-  payloadType: number;
-  codec: {
-    encoder: AudioEncoder;
-    decoder: AudioDecoder;
-    info: CodecInfo;
-    samplesPerFrame: number;
-    rtpTicksPerFrame: number;
-  };
-  /** telephone-event payload type (RFC 4733); DTMF send/receive is off without it. */
-  dtmfPayloadType?: number;
-  /** Detect in-band DTMF tones (Goertzel) in received audio. Default: on when `dtmfPayloadType` is absent. */
-  inbandDtmf?: boolean;
-  /** Packetization time, a multiple of the clock period. Default 20 ms. */
-  ptimeMs?: number;
-  /** RTP and RTCP on one port (RFC 5761). Default false. */
-  rtcpMux?: boolean;
-  /** SDES-keyed SRTP (RFC 4568); keys are master key || salt (30 bytes). Default plain RTP. */
-  srtp?: { suite: SrtpSuite; localKey: Buffer; remoteKey: Buffer };
-  /**
-   * Symmetric RTP (RFC 4961) with latching: send to the source address of the received
-   * media (NAT traversal). Default true.
-   */
-  symmetric?: boolean;
-  /** Re-latch to a new source address only after the latched one is silent this long. Default 2000 ms. */
-  relatchAfterMs?: number;
-  /** Emit `timeout` after this long without RTP. Default 30000 ms; 0 disables. */
-  mediaTimeoutMs?: number;
-  /** Pacing/playout clock. Default the shared 20 ms {@link sharedMediaClock}. */
-  clock?: MediaClock;
-  /** Jitter buffer bounds. Defaults: min 20, max 300, initial 40 ms. */
-  jitter?: { minDelayMs?: number; maxDelayMs?: number; initialDelayMs?: number };
-  /** RTCP CNAME (RFC 3550 §6.5.1). Default a random id. */
-  cname?: string;
-}
-
-/** A received DTMF digit. */
-export interface DtmfEvent {
-  readonly digit: string;
-  /** Event duration; 0 for in-band detections (reported at tone start). */
-  readonly durationMs: number;
-  readonly source: 'rfc4733' | 'inband';
-}
-
-/** Typed events of {@link RtpSession}. */
-export interface RtpSessionEvents {
-  /** One ptime of decoded (or concealed) PCM at `codec.info.sampleRate`, on the playout clock. */
-  frame: [pcm: Int16Array];
-  dtmf: [event: DtmfEvent];
-  /** No RTP for `mediaTimeoutMs` (emitted once per silence period). */
-  timeout: [];
-  /** Symmetric RTP latched to a new source address. */
-  'remote-changed': [remote: { address: string; port: number }];
-  'first-packet': [];
-  /** A socket reported an error (the session keeps running). */
-  'socket-error': [error: Error];
-}
-
-/** Session statistics. */
-export interface RtpStats {
-  packetsSent: number;
-  /** Payload octets sent (RFC 3550 §6.4.1 sender octet count). */
-  bytesSent: number;
-  packetsReceived: number;
-  /** Payload octets received. */
-  bytesReceived: number;
-  /** Cumulative lost (RFC 3550 §A.3) of the current remote source. */
-  lost: number;
-  /** Cumulative loss fraction 0..1 of the current source. */
-  fractionLost: number;
-  /** RFC 3550 §6.4.1 interarrival jitter in ms. */
-  jitterMs: number;
-  /** Round-trip time from RTCP LSR/DLSR, when known. */
-  rttMs: number | undefined;
-  /** E-model rating R (ITU-T G.107, simplified). */
-  rFactor: number;
-  /** MOS estimated from R (G.107 Annex B). */
-  mos: number;
-  /** Received packets that did not parse. */
-  malformed: number;
-  /** Received packets rejected by SRTP (authentication, replay). */
-  srtpFailures: number;
-  /** Packets with a payload type other than audio/DTMF (comfort noise 13, ...). */
-  ignored: number;
-  rtcpReceived: number;
-  sendErrors: number;
-  jitterBuffer: JitterBufferStats;
-}
+import type { RtpRemote, RtpSessionEvents, RtpSessionOptions, RtpStats } from './session-types.js';
 
 /** An RTP audio session. See {@link RtpSessionEvents}. */
 export class RtpSession extends EventEmitter<RtpSessionEvents> {
@@ -161,9 +46,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private readonly srtpTx: SrtpContext | undefined;
   private readonly srtpRx: SrtpContext | undefined;
   private ignored = 0;
-  private rtcpReceived = 0;
   private sendErrors = 0;
-  private rttMs: number | undefined;
+  private readonly rtcp: RtcpChannel | undefined;
+  private rtcpRemote: { address: string; port: number } | undefined;
+  private lastTickMs = 0;
   private readonly onSendDone = (err: Error | null): void => {
     if (err) this.sendErrors++;
   };
@@ -207,7 +93,35 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       initialSequence: randomInt(0, 0x8000),
       initialTimestamp: randomInt(0, 0x1_0000_0000 - 1),
     });
+    if ((opts.sockets.rtcp || opts.rtcpMux) && opts.rtcp?.enabled !== false) {
+      this.rtcp = new RtcpChannel({
+        cname: opts.cname ?? randomUUID(),
+        recv: this.recvStats,
+        senderState: (monoMs) => ({
+          ssrc: this.localSsrc,
+          packetCount: this.sender.packetsSent,
+          octetCount: this.sender.octetsSent,
+          rtpTimestamp:
+            this.sender.lastTickTimestamp + Math.round(((monoMs - this.lastTickMs) * clockRate) / 1000),
+        }),
+        send: this.sendRtcp,
+        srtpTx: this.srtpTx,
+        srtpRx: this.srtpRx,
+        wallClock: opts.rtcp?.wallClock,
+        random: opts.rtcp?.random,
+      });
+    }
   }
+
+  private readonly sendRtcp = (packet: Buffer): void => {
+    const socket = this.o.rtcpMux ? this.o.sockets.rtp : this.o.sockets.rtcp;
+    // RFC 3550 §11: RTCP on port + 1 unless signalled (RFC 3605) or muxed (RFC 5761).
+    const target = this.rtcpRemote ?? {
+      address: this.remote.address,
+      port: this.o.rtcpMux ? this.remote.port : (this.remote.rtcpPort ?? this.remote.port + 1),
+    };
+    socket?.send(packet, target.port, target.address, this.onSendDone);
+  };
 
   /** Attach to the sockets and start pacing/playout. Idempotent. */
   start(): void {
@@ -256,6 +170,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   setRemote(remote: RtpRemote): void {
     this.remote = { ...remote };
     this.latched = false;
+    this.rtcpRemote = undefined;
   }
 
   /** RFC 3264 direction: what we send and what we play out. */
@@ -270,7 +185,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     const expected = rs.expected;
     const fractionLost = expected > 0 ? Math.max(0, rs.cumulativeLost) / expected : 0;
     // One-way delay ~ network (rtt/2) + jitter buffer + packetization.
-    const delay = (this.rttMs ?? 0) / 2 + jb.currentDelayMs + (this.o.ptimeMs ?? 20);
+    const delay = (this.rtcp?.rttMs ?? 0) / 2 + jb.currentDelayMs + (this.o.ptimeMs ?? 20);
     const rFactor = eModelRFactor(delay, fractionLost * 100, G711_IMPAIRMENT);
     return {
       packetsSent: this.sender.packetsSent,
@@ -280,22 +195,24 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       lost: rs.cumulativeLost,
       fractionLost,
       jitterMs: rs.jitterMs,
-      rttMs: this.rttMs,
+      rttMs: this.rtcp?.rttMs,
       rFactor,
       mos: rFactorToMos(rFactor),
       malformed: this.malformed,
       srtpFailures: this.srtpFailures,
       ignored: this.ignored,
-      rtcpReceived: this.rtcpReceived,
+      rtcpReceived: this.rtcp?.received ?? 0,
+      rtcpSent: this.rtcp?.sent ?? 0,
       sendErrors: this.sendErrors,
       jitterBuffer: jb,
     };
   }
 
-  /** Stop timers and detach from the sockets (which stay open). Idempotent. */
+  /** Send RTCP BYE (if RTCP runs), stop timers, detach from the sockets (which stay open). Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.unsubscribe) this.rtcp?.bye(this.clock.now());
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.o.sockets.rtp.off('message', this.onRtpMessage);
@@ -309,8 +226,16 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.emit('socket-error', err);
   };
 
-  private readonly onRtcpMessage = (_msg: Buffer, _rinfo: RemoteInfo): void => {
-    this.rtcpReceived++;
+  private readonly onRtcpMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
+    if (!this.rtcp) return;
+    const outcome = this.rtcp.receive(msg, this.localSsrc, this.clock.now());
+    if (outcome === 'srtp-failed') this.srtpFailures++;
+    else if (outcome === 'malformed') this.malformed++;
+    else {
+      // Symmetric RTCP (RFC 4961): answer where valid reports come from.
+      if (this.o.symmetric !== false) this.rtcpRemote = { address: rinfo.address, port: rinfo.port };
+      if (outcome === 'bye') this.emit('remote-bye');
+    }
   };
 
   private readonly onRtpMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
@@ -374,6 +299,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private readonly onTick = (nowMs: number): void => {
     if (++this.tickCount < this.ticksPerPtime) return;
     this.tickCount = 0;
+    this.lastTickMs = nowMs;
     const receiving = this.direction === 'sendrecv' || this.direction === 'recvonly';
     if (receiving) this.playout(nowMs);
     const d = this.dtmfRx.poll(nowMs); // lost end packets (RFC 4733 §2.5.2.2)
@@ -389,6 +315,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.timedOut = true;
       this.emit('timeout');
     }
+    this.rtcp?.tick(nowMs);
   };
 
   private playout(nowMs: number): void {

@@ -4,7 +4,7 @@
  */
 import type { RemoteInfo } from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import type { DatagramSocket } from '../session/rtp-session.js';
+import type { DatagramSocket } from '../session/session-types.js';
 
 /** A datagram as seen by the network. */
 export interface FakeDatagram {

@@ -1,0 +1,133 @@
+/**
+ * Public types of the RTP session: options, events, statistics and the socket contract.
+ */
+import type { RemoteInfo } from 'node:dgram';
+import type { AudioDecoder, AudioEncoder, CodecInfo } from '../codec/types.js';
+import type { JitterBufferStats } from '../jitter/jitter-buffer.js';
+import type { SrtpSuite } from '../sdp/types.js';
+import type { MediaClock } from './media-clock.js';
+
+/** The subset of `dgram.Socket` a session uses (a fake in `../testing` implements it). */
+export interface DatagramSocket {
+  send(
+    msg: Buffer,
+    port: number,
+    address: string,
+    callback?: (error: Error | null, bytes: number) => void,
+  ): void;
+  on(event: 'message', listener: (msg: Buffer, rinfo: RemoteInfo) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  off(event: 'message', listener: (msg: Buffer, rinfo: RemoteInfo) => void): unknown;
+  off(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/** Remote transport address. */
+export interface RtpRemote {
+  address: string;
+  port: number;
+  /** RTCP port; default `port + 1` (RFC 3550 §11), ignored with rtcp-mux. */
+  rtcpPort?: number;
+}
+
+/** Options of {@link RtpSession}. Durations in ms. */
+export interface RtpSessionOptions {
+  /** Bound sockets (from `PortAllocator`); the session attaches to them, never closes them. */
+  sockets: { rtp: DatagramSocket; rtcp?: DatagramSocket };
+  remote: RtpRemote;
+  /** Audio payload type (0..127). */
+  payloadType: number;
+  codec: {
+    encoder: AudioEncoder;
+    decoder: AudioDecoder;
+    info: CodecInfo;
+    samplesPerFrame: number;
+    rtpTicksPerFrame: number;
+  };
+  /** telephone-event payload type (RFC 4733); DTMF send/receive is off without it. */
+  dtmfPayloadType?: number;
+  /** Detect in-band DTMF tones (Goertzel) in received audio. Default: on when `dtmfPayloadType` is absent. */
+  inbandDtmf?: boolean;
+  /** Packetization time, a multiple of the clock period. Default 20 ms. */
+  ptimeMs?: number;
+  /** RTP and RTCP on one port (RFC 5761). Default false. */
+  rtcpMux?: boolean;
+  /** SDES-keyed SRTP (RFC 4568); keys are master key || salt (30 bytes). Default plain RTP. */
+  srtp?: { suite: SrtpSuite; localKey: Buffer; remoteKey: Buffer };
+  /**
+   * Symmetric RTP (RFC 4961) with latching: send to the source address of the received
+   * media (NAT traversal). Default true.
+   */
+  symmetric?: boolean;
+  /** Re-latch to a new source address only after the latched one is silent this long. Default 2000 ms. */
+  relatchAfterMs?: number;
+  /** Emit `timeout` after this long without RTP. Default 30000 ms; 0 disables. */
+  mediaTimeoutMs?: number;
+  /** Pacing/playout clock. Default the shared 20 ms {@link sharedMediaClock}. */
+  clock?: MediaClock;
+  /** Jitter buffer bounds. Defaults: min 20, max 300, initial 40 ms. */
+  jitter?: { minDelayMs?: number; maxDelayMs?: number; initialDelayMs?: number };
+  /** RTCP CNAME (RFC 3550 §6.5.1). Default a random UUID. */
+  cname?: string;
+  /**
+   * RTCP reports (SR/RR + SDES every 5 s randomized, BYE on close) run when an RTCP socket
+   * is given or `rtcpMux` is set. `enabled: false` turns them off; the clocks are for tests.
+   */
+  rtcp?: { enabled?: boolean; wallClock?: () => number; random?: () => number };
+}
+
+/** A received DTMF digit. */
+export interface DtmfEvent {
+  readonly digit: string;
+  /** Event duration; 0 for in-band detections (reported at tone start). */
+  readonly durationMs: number;
+  readonly source: 'rfc4733' | 'inband';
+}
+
+/** Typed events of {@link RtpSession}. */
+export interface RtpSessionEvents {
+  /** One ptime of decoded (or concealed) PCM at `codec.info.sampleRate`, on the playout clock. */
+  frame: [pcm: Int16Array];
+  dtmf: [event: DtmfEvent];
+  /** No RTP for `mediaTimeoutMs` (emitted once per silence period). */
+  timeout: [];
+  /** Symmetric RTP latched to a new source address. */
+  'remote-changed': [remote: { address: string; port: number }];
+  'first-packet': [];
+  /** The remote sent RTCP BYE (RFC 3550 §6.6). */
+  'remote-bye': [];
+  /** A socket reported an error (the session keeps running). */
+  'socket-error': [error: Error];
+}
+
+/** Session statistics. */
+export interface RtpStats {
+  packetsSent: number;
+  /** Payload octets sent (RFC 3550 §6.4.1 sender octet count). */
+  bytesSent: number;
+  packetsReceived: number;
+  /** Payload octets received. */
+  bytesReceived: number;
+  /** Cumulative lost (RFC 3550 §A.3) of the current remote source. */
+  lost: number;
+  /** Cumulative loss fraction 0..1 of the current source. */
+  fractionLost: number;
+  /** RFC 3550 §6.4.1 interarrival jitter in ms. */
+  jitterMs: number;
+  /** Round-trip time from RTCP LSR/DLSR, when known. */
+  rttMs: number | undefined;
+  /** E-model rating R (ITU-T G.107, simplified). */
+  rFactor: number;
+  /** MOS estimated from R (G.107 Annex B). */
+  mos: number;
+  /** Received packets that did not parse. */
+  malformed: number;
+  /** Received packets rejected by SRTP (authentication, replay). */
+  srtpFailures: number;
+  /** Packets with a payload type other than audio/DTMF (comfort noise 13, ...). */
+  ignored: number;
+  /** Valid RTCP compounds received / sent. */
+  rtcpReceived: number;
+  rtcpSent: number;
+  sendErrors: number;
+  jitterBuffer: JitterBufferStats;
+}
