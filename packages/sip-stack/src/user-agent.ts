@@ -56,7 +56,6 @@ export class UserAgent extends EventEmitter implements CallHost, RegistrationHos
   private readonly dialogs = new Map<string, Dialog>();
   private readonly calls = new Map<string, IncomingCall>();
   private readonly registrations = new Set<Registration>();
-  private readonly supportedSet: ReadonlySet<string>;
   private readonly requestHeaders: readonly SipHeader[];
   private readonly responseHeaders: readonly SipHeader[];
   private started = false;
@@ -80,7 +79,6 @@ export class UserAgent extends EventEmitter implements CallHost, RegistrationHos
         this.dialogs.get(dialogId(info.callId, info.toTag ?? '', info.fromTag ?? ''))?.receiveAck(info),
       onStrayResponse: (res, info) => this.onStrayResponse(res, info),
     };
-    this.supportedSet = new Set(o.supported.map((t) => t.toLowerCase()));
     const common: SipHeader[] = [];
     if (o.supported.length > 0) common.push({ name: 'Supported', value: o.supported.join(', ') });
     this.requestHeaders = o.userAgent ? [{ name: 'User-Agent', value: o.userAgent }, ...common] : common;
@@ -276,8 +274,8 @@ export class UserAgent extends EventEmitter implements CallHost, RegistrationHos
       else this.reply(tx, 481);
       return;
     }
-    const failure = checkRequest(req, this.supportedSet);
-    if (failure) return this.reply(tx, failure.status, { headers: failure.headers });
+    const failure = checkRequest(req, this.options.supported);
+    if (failure) return this.reply(tx, failure.status, { reason: failure.reason, headers: failure.headers });
     switch (req.method) {
       case 'INVITE':
         return this.onInvite(info, tx as InviteServerTransaction, source);
@@ -338,7 +336,6 @@ export class UserAgent extends EventEmitter implements CallHost, RegistrationHos
     const call = this.calls.get(invite.key);
     if (call) call.cancelled();
     else if (!invite.finalSent) invite.respond(createResponse(invite.request, 487, { toTag: generateTag() }));
-    void req;
   }
 
   private onStrayResponse(res: SipResponse, info: MessageInfo): void {

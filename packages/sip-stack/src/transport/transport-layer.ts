@@ -7,6 +7,7 @@ import type { SipMessage, SipParseResult, SipRequest, SipResponse, Via } from '.
 import { parseMessage } from '../message/parse.js';
 import { serializeMessage } from '../message/serialize.js';
 import { formatVia, parseVia } from '../message/via.js';
+import { validateResponse } from '../message/validate.js';
 import type { Endpoint, MessageSource, Target, Transport, TransportProtocol } from './transport.js';
 import { DEFAULT_MAX_MESSAGE_SIZE, TransportError } from './transport.js';
 import type { MessageInfo } from './message-info.js';
@@ -170,8 +171,9 @@ export class TransportLayer {
   }
 
   private receiveResponse(res: SipResponse, source: MessageSource): void {
-    const info = readMessageInfo(res);
-    if (!info) return; // RFC 3261 §18.1.2: malformed responses are silently discarded
+    // RFC 3261 §18.1.2, §8.1.3.3: malformed responses (or more than one Via) are silently discarded.
+    const info = validateResponse(res) === undefined ? readMessageInfo(res) : undefined;
+    if (!info) return;
     try {
       this.user?.onResponse(res, info, source);
     } catch (err) {

@@ -11,6 +11,12 @@ export interface UdpTransportOptions {
   readonly port?: number;
   /** Datagrams larger than this are dropped. Default 65 535 bytes. */
   readonly maxMessageSize?: number;
+  /**
+   * Socket receive buffer to request (SO_RCVBUF; the kernel may cap it, e.g. at
+   * net.core.rmem_max). Bursts of thousands of messages per second overflow the small
+   * default and lose ACKs and BYEs. Default 4 MiB.
+   */
+  readonly receiveBufferBytes?: number;
 }
 
 /**
@@ -26,8 +32,10 @@ export class UdpTransport implements Transport {
   private readonly host: string;
   private readonly port: number;
   private readonly maxMessageSize: number;
+  private readonly receiveBufferBytes: number;
 
   constructor(opts: UdpTransportOptions = {}) {
+    this.receiveBufferBytes = opts.receiveBufferBytes ?? 4 * 1024 * 1024;
     this.host = opts.host ?? '0.0.0.0';
     this.port = opts.port ?? 5060;
     this.maxMessageSize = opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
@@ -55,6 +63,11 @@ export class UdpTransport implements Transport {
       socket.bind(this.port, this.host, () => {
         socket.off('error', onError);
         socket.on('error', (err) => this.handlers?.onError?.(err));
+        try {
+          socket.setRecvBufferSize(this.receiveBufferBytes);
+        } catch {
+          // best effort: keep the system default
+        }
         const a = socket.address();
         this.bound = { address: a.address, port: a.port };
         resolve();
