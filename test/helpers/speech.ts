@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 /**
  * Writes `text` as speech (flite, voice kal16) converted to `rate` Hz mono 16-bit WAV,
- * padded with silence to `totalSec` seconds; returns the path. Made at test time so no
+ * repeated (then cut) to last exactly `totalSec` seconds; returns the path. Made at test time so no
  * audio fixtures need committing.
  */
 export function speechWav(dir: string, name: string, text: string, rate: number, totalSec: number): string {

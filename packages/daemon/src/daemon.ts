@@ -1,0 +1,252 @@
+import { readFileSync } from 'node:fs';
+import { UserAgent, type Registration, type TransportConfig } from '@voice-assistant/sip-stack';
+import { PortAllocator } from '@voice-assistant/rtp';
+import { ECHO_TEST_PROMPTS } from './apps/echo-test.js';
+import { PromptLibrary } from './audio/prompts.js';
+import { CallManager } from './call/call-manager.js';
+import { MediaTicker } from './call/media-ticker.js';
+import type { AccountConfig, DaemonConfig } from './config/index.js';
+import { HttpServer } from './http/server.js';
+import type { Logger } from './logger.js';
+import { Metrics } from './metrics/metrics.js';
+import { accountStatus, overallStatus, type AccountStatus } from './status.js';
+
+export interface DaemonOptions {
+  readonly logger: Logger;
+  readonly version: string;
+  readonly configPath?: string | undefined;
+}
+
+interface AccountRuntime {
+  readonly config: AccountConfig;
+  readonly registration?: Registration;
+  registeredAt?: number;
+}
+
+/** Whether any AI provider is configured; without one every call runs the echo test. */
+export function aiConfigured(config: DaemonConfig): boolean {
+  const ai = config.ai;
+  return Boolean(ai.openai.apiKey || ai.openai.baseUrl || ai.deepgram.apiKey || ai.elevenlabs.apiKey);
+}
+
+/**
+ * The running service: one SIP user agent (all listeners), one registration per account
+ * with a registrar, the call manager, and the HTTP API.
+ */
+export class Daemon {
+  readonly metrics = new Metrics();
+  private config: DaemonConfig;
+  private readonly log: Logger;
+  private ua?: UserAgent;
+  private http?: HttpServer;
+  private calls?: CallManager;
+  private readonly accounts = new Map<string, AccountRuntime>();
+  private draining = false;
+  private started = false;
+  /** Bound HTTP port (after start). */
+  httpPort = 0;
+
+  constructor(
+    config: DaemonConfig,
+    private readonly opts: DaemonOptions,
+  ) {
+    this.config = config;
+    this.log = opts.logger;
+  }
+
+  async start(): Promise<void> {
+    const cfg = this.config;
+    const prompts = new PromptLibrary();
+    prompts.verify(ECHO_TEST_PROMPTS);
+    const ports = new PortAllocator({
+      min: cfg.rtp.portMin,
+      max: cfg.rtp.portMax,
+      host: cfg.sip.listenAddress,
+    });
+    const ticker = new MediaTicker(20, (err) => {
+      this.log.error({ err }, 'media tick failed');
+      this.countError('internal');
+    });
+    this.calls = new CallManager({
+      config: () => this.config,
+      logger: this.log,
+      metrics: this.metrics,
+      prompts,
+      ports,
+      ticker,
+    });
+    this.ua = new UserAgent({
+      transports: this.transports(cfg),
+      userAgent: `${cfg.sip.userAgent}/${this.opts.version}`,
+      publicAddress: cfg.sip.publicAddress,
+      timers: { t1Ms: cfg.sip.t1Ms },
+      logger: this.log.child({ component: 'sip' }),
+    });
+    this.ua.on('invite', (inc) => this.calls?.handleInvite(inc));
+    this.ua.on('error', (err: Error) => {
+      this.log.error({ err }, `SIP stack error: ${err.message}`);
+      this.countError('sip_handler');
+    });
+    await this.ua.start();
+    for (const b of this.ua.boundAddresses)
+      this.log.info(b, `SIP listening on ${b.protocol.toUpperCase()} ${b.host}:${b.port}`);
+
+    this.http = new HttpServer({
+      host: cfg.http.listenAddress,
+      port: cfg.http.port,
+      logger: this.log,
+      backend: {
+        sipStatus: () => this.sipStatus(),
+        healthy: () => this.started,
+        ready: () => this.readiness(),
+        metrics: async () => ({
+          contentType: this.metrics.registry.contentType,
+          body: await this.metrics.text(),
+        }),
+      },
+    });
+    this.httpPort = await this.http.listen();
+    this.log.info(
+      { port: this.httpPort },
+      `HTTP API listening on ${cfg.http.listenAddress}:${this.httpPort}`,
+    );
+
+    for (const account of cfg.sip.accounts) this.startAccount(account);
+    if (!aiConfigured(cfg))
+      this.log.info(
+        'No AI provider configured (OPENAI_API_KEY, DEEPGRAM_API_KEY, ELEVENLABS_API_KEY unset): running the echo test on every call',
+      );
+    this.started = true;
+    this.log.info({ version: this.opts.version }, 'voice-assistant started');
+  }
+
+  private transports(cfg: DaemonConfig): TransportConfig[] {
+    const out: TransportConfig[] = [];
+    for (const t of cfg.sip.listenTransports) {
+      if (t === 'tls') {
+        const tls = cfg.sip.tls;
+        if (!tls.certFile || !tls.keyFile) continue;
+        out.push({
+          protocol: 'tls',
+          host: cfg.sip.listenAddress,
+          port: cfg.sip.tlsListenPort,
+          tls: {
+            cert: readFileSync(tls.certFile),
+            key: readFileSync(tls.keyFile),
+            ca: tls.caFile ? readFileSync(tls.caFile) : undefined,
+            rejectUnauthorized: tls.verifyServer,
+          },
+        });
+      } else out.push({ protocol: t, host: cfg.sip.listenAddress, port: cfg.sip.listenPort });
+    }
+    return out;
+  }
+
+  private startAccount(account: AccountConfig): void {
+    if (!this.ua || !account.server || !account.username || !account.password) {
+      this.accounts.set(account.name, { config: account });
+      return;
+    }
+    const domain = account.domain ?? account.server;
+    const host = account.server.includes(':') ? `[${account.server}]` : account.server;
+    const registration = this.ua.register({
+      registrar: `sip:${host}:${account.port};transport=${account.transport}`,
+      aor: `sip:${account.username}@${domain}`,
+      username: account.username,
+      authUsername: account.authUsername,
+      password: account.password,
+      expiresSec: account.expiresSec,
+      retry: { initialDelayMs: account.retryInitialMs, maxDelayMs: account.retryMaxMs, jitter: 0.2 },
+      transport: account.transport,
+    });
+    const rt: AccountRuntime = { config: account, registration };
+    this.accounts.set(account.name, rt);
+    const log = this.log.child({ account: account.name, server: account.server, username: account.username });
+    this.metrics.registered.set({ account: account.name }, 0);
+    registration.on('registered', (e: { expiresSec: number }) => {
+      const first = rt.registeredAt === undefined;
+      rt.registeredAt = Date.now();
+      this.metrics.registered.set({ account: account.name }, 1);
+      this.metrics.registrationsTotal.inc({ account: account.name, result: 'success' });
+      if (first) log.info({ expiresSec: e.expiresSec }, 'SIP registration successful');
+      else log.debug({ expiresSec: e.expiresSec }, 'SIP registration refreshed');
+    });
+    registration.on('failed', (e: { reason: string; status?: number; message: string }) => {
+      rt.registeredAt = undefined;
+      this.metrics.registered.set({ account: account.name }, 0);
+      this.metrics.registrationsTotal.inc({ account: account.name, result: 'failed' });
+      this.countError('registration', account.name);
+      log.warn({ cause: e.reason, status: e.status }, `SIP registration failed: ${e.message}`);
+    });
+  }
+
+  /** `GET /sip/status`: the guide's shape, extended with accounts and listeners. */
+  sipStatus(): object {
+    const accounts: AccountStatus[] = [...this.accounts.values()].map((a) =>
+      accountStatus(a.config, a.registration, a.registeredAt),
+    );
+    const primary = accounts.find((a) => a.server !== null) ?? accounts[0];
+    const calls = [...(this.calls?.calls.values() ?? [])].map((c) => c.summary());
+    return {
+      status: this.draining ? 'draining' : overallStatus(accounts),
+      sip_server: primary?.server ?? null,
+      sip_username: primary?.username ?? null,
+      active_calls: calls.length,
+      calls,
+      mode: aiConfigured(this.config) ? 'ai-assistant' : 'echo-test',
+      accounts,
+      listen: this.ua?.boundAddresses ?? [],
+    };
+  }
+
+  private readiness(): { ready: boolean; reason?: string } {
+    if (!this.started) return { ready: false, reason: 'starting' };
+    if (this.draining) return { ready: false, reason: 'draining' };
+    const waiting = [...this.accounts.values()].filter(
+      (a) => a.registration && a.registration.state !== 'registered',
+    );
+    if (waiting.length > 0)
+      return { ready: false, reason: `not registered: ${waiting.map((a) => a.config.name).join(', ')}` };
+    return { ready: true };
+  }
+
+  countError(type: string, account = ''): void {
+    this.metrics.errorsTotal.inc({ error_type: type, account });
+  }
+
+  /** Applies a new configuration (SIGHUP). Accounts that changed re-register. */
+  async reload(config: DaemonConfig): Promise<void> {
+    const old = this.config;
+    this.config = config;
+    const before = new Map(old.sip.accounts.map((a) => [a.name, JSON.stringify(a)]));
+    const after = new Map(config.sip.accounts.map((a) => [a.name, JSON.stringify(a)]));
+    for (const [name, rt] of this.accounts) {
+      if (after.get(name) === before.get(name)) continue;
+      await rt.registration?.unregister().catch(() => undefined);
+      this.accounts.delete(name);
+      this.metrics.registered.remove({ account: name });
+    }
+    for (const a of config.sip.accounts) if (!this.accounts.has(a.name)) this.startAccount(a);
+    this.log.info({ accounts: config.sip.accounts.map((a) => a.name) }, 'configuration reloaded');
+  }
+
+  /** Graceful stop: refuse new calls, drain, un-REGISTER, close listeners. */
+  async stop(reason: string): Promise<void> {
+    this.draining = true;
+    this.calls?.startDraining();
+    const active = this.calls?.activeCount ?? 0;
+    if (active > 0)
+      this.log.info(
+        { active, drainMs: this.config.shutdownDrainMs },
+        `waiting for ${active} call(s) to finish`,
+      );
+    await this.calls?.drain(this.config.shutdownDrainMs);
+    await Promise.all(
+      [...this.accounts.values()].map((a) => a.registration?.unregister().catch(() => undefined)),
+    );
+    await this.ua?.stop();
+    await this.http?.close();
+    this.started = false;
+    this.log.info({ reason }, 'voice-assistant stopped');
+  }
+}
