@@ -112,6 +112,7 @@ export interface RtcpRawPacket {
   readonly body: Buffer;
 }
 
+/** Any RTCP packet, discriminated by `type`. */
 export type RtcpPacket =
   RtcpSenderReport | RtcpReceiverReport | RtcpSourceDescription | RtcpGoodbye | RtcpRawPacket;
 
