@@ -129,9 +129,27 @@ for (const [lower, canonical] of BY_LOWER) {
   CACHE.set(canonical, canonical);
 }
 
-/** Canonical name when `name` (exact spelling) is already known or cached; else undefined. */
-export function knownHeaderName(name: string): string | undefined {
-  return CACHE.get(name);
+/** Spellings by length: [spelling, canonical], canonical spellings first (hot path). */
+const BY_LENGTH: Array<Array<readonly [string, string]>> = [];
+function addSpelling(spelling: string, canonical: string): void {
+  (BY_LENGTH[spelling.length] ??= []).push([spelling, canonical]);
+}
+for (const n of KNOWN_NAMES) addSpelling(n, n);
+for (const n of KNOWN_NAMES) if (n.toLowerCase() !== n) addSpelling(n.toLowerCase(), n);
+for (const [k, v] of Object.entries(COMPACT_FORMS)) {
+  addSpelling(k, v);
+  addSpelling(k.toUpperCase(), v);
+}
+
+/**
+ * Canonical name when `s.slice(start, end)` is a known name in canonical, lower-case or
+ * compact spelling; undefined otherwise. Allocation-free (no slice, no hashing).
+ */
+export function matchHeaderName(s: string, start: number, end: number): string | undefined {
+  const list = BY_LENGTH[end - start];
+  if (list === undefined) return undefined;
+  for (const [spelling, canonical] of list) if (s.startsWith(spelling, start)) return canonical;
+  return undefined;
 }
 
 /**

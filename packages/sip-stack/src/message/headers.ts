@@ -10,10 +10,23 @@ import type { SipHeader, SipMessage } from './types.js';
 export { canonicalHeaderName, isListHeader } from './header-names.js';
 
 function sameName(h: SipHeader, canonical: string): boolean {
-  if (h.name === canonical) return true;
-  const c = canonicalHeaderName(h.name);
-  // Unknown names keep their spelling: compare those case-insensitively (RFC 3261 §7.3.1).
-  return c === canonical || (c.length === canonical.length && c.toLowerCase() === canonical.toLowerCase());
+  const n = h.name;
+  if (n === canonical) return true;
+  // Stored names are canonical for known headers; anything else keeps its spelling, so a
+  // match is a compact form (length 1) or a case variant (same length), RFC 3261 §7.3.1.
+  if (n.length === 1) return canonicalHeaderName(n) === canonical;
+  return n.length === canonical.length && equalsIgnoreCase(n, canonical);
+}
+
+function equalsIgnoreCase(a: string, b: string): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const lx = x | 0x20;
+    if (lx !== (y | 0x20) || lx < 0x61 || lx > 0x7a) return false;
+  }
+  return true;
 }
 
 function headersOf(src: SipMessage | readonly SipHeader[]): readonly SipHeader[] {

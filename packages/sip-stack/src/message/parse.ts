@@ -5,7 +5,7 @@
  * byte offsets; values containing bytes >= 0x80 are re-decoded as UTF-8 (RFC 3261 §25:
  * TEXT-UTF8). The body is a zero-copy view (`subarray`) of the input buffer.
  */
-import { canonicalHeaderName, knownHeaderName } from './header-names.js';
+import { canonicalHeaderName, matchHeaderName } from './header-names.js';
 import { parseCSeq } from './cseq.js';
 import { isToken } from './token.js';
 import type { SipHeader, SipMessage, SipParseResult, SipRequest } from './types.js';
@@ -114,11 +114,9 @@ function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undef
   const high = Buffer.byteLength(sep < 0 ? s : s.slice(0, sep), 'utf8') !== (sep < 0 ? s.length : sep);
 
   let fail: Failure | undefined;
-  const failWith = (reason: string, status: number | undefined): void => {
-    if (fail === undefined) fail = { reason, status };
-  };
+  // The first failure wins; `??=` keeps the reason text unevaluated afterwards.
   // RFC 3261 §21.5.14 513 Message Too Large; the head is still parsed for `partial`.
-  if (len > maxSize) failWith(`message of ${len} bytes exceeds limit ${maxSize}`, 513);
+  if (len > maxSize) fail ??= { reason: `message of ${len} bytes exceeds limit ${maxSize}`, status: 513 };
 
   // ---- start line (RFC 3261 §7.1, §7.2)
   let nl = s.indexOf('\n', pos);
@@ -153,19 +151,20 @@ function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undef
     const sp2 = s.lastIndexOf(' ', le - 1);
     if (sp1 < 0 || sp1 >= le || sp2 <= sp1) {
       method = sp1 > pos && sp1 < le ? s.slice(pos, sp1) : s.slice(pos, le);
-      failWith('malformed request line', 400);
+      fail ??= { reason: 'malformed request line', status: 400 };
     } else {
       method = s.slice(pos, sp1);
       uri = s.slice(sp1 + 1, sp2);
       version = s.slice(sp2 + 1, le);
       if (high) uri = utf8(uri);
       // RFC 3261 §7.1: elements separated by single SP; the Request-URI holds no LWS.
-      if (!isToken(method)) failWith(`invalid method token`, 400);
+      if (!isToken(method)) fail ??= { reason: `invalid method token`, status: 400 };
       else if (uri === '' || uri.includes(' ') || uri.includes('\t')) {
-        failWith('whitespace in Request-URI or request line', 400);
+        fail ??= { reason: 'whitespace in Request-URI or request line', status: 400 };
       } else if (!isSip20(version)) {
-        if (SIP_VERSION_RE.test(version)) failWith(`SIP version ${version} not supported`, 505);
-        else failWith(`malformed SIP version ${JSON.stringify(version)}`, 400);
+        if (SIP_VERSION_RE.test(version))
+          fail ??= { reason: `SIP version ${version} not supported`, status: 505 };
+        else fail ??= { reason: `malformed SIP version ${JSON.stringify(version)}`, status: 400 };
       }
     }
   }
@@ -183,7 +182,8 @@ function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undef
   const slen = s.length;
   // A continuation line right after the start line has nothing to continue.
   const c0 = s.charCodeAt(p);
-  if (c0 === 0x20 || c0 === 0x09) failWith('whitespace at start of first header line', 400);
+  if (c0 === 0x20 || c0 === 0x09)
+    fail ??= { reason: 'whitespace at start of first header line', status: 400 };
   while (p < slen) {
     const c = s.charCodeAt(p);
     if (c === 0x0a) {
@@ -201,15 +201,18 @@ function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undef
     let valueStart: number;
     let name: string;
     if (colon < 0 || colon >= le) {
-      failWith('header line without colon', 400);
+      fail ??= { reason: 'header line without colon', status: 400 };
       name = '';
       valueStart = le;
     } else {
-      const rawName = trimmed(s, p, colon);
-      const known = knownHeaderName(rawName);
+      let ne = colon;
+      while (ne > p && (s.charCodeAt(ne - 1) === 0x20 || s.charCodeAt(ne - 1) === 0x09)) ne--;
+      const known = matchHeaderName(s, p, ne);
       if (known !== undefined) name = known;
       else {
-        if (!isToken(rawName)) failWith(`invalid header name ${JSON.stringify(rawName)}`, 400);
+        const rawName = trimmed(s, p, colon);
+        if (!isToken(rawName))
+          fail ??= { reason: `invalid header name ${JSON.stringify(rawName)}`, status: 400 };
         name = canonicalHeaderName(rawName);
       }
       valueStart = colon + 1;
@@ -246,13 +249,13 @@ function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undef
         break;
       case 'CSeq':
         // RFC 4475 scalar02/scalarlg: an unusable CSeq makes the message unmatchable.
-        if (!haveCSeq && parseCSeq(value) === undefined) failWith('malformed CSeq', 400);
+        if (!haveCSeq && parseCSeq(value) === undefined) fail ??= { reason: 'malformed CSeq', status: 400 };
         haveCSeq = true;
         break;
       case 'Content-Length':
         // RFC 3261 §20.14 / RFC 4475 mcl01: several differing values cannot be framed.
         if (contentLength !== undefined && contentLength !== value) {
-          failWith('multiple differing Content-Length values', 400);
+          fail ??= { reason: 'multiple differing Content-Length values', status: 400 };
         }
         contentLength = value;
         break;
@@ -260,25 +263,27 @@ function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undef
   }
   if (bodyStart < 0) {
     // No empty line: tolerated at the end of a datagram (no body); streams need it.
-    if (stream) failWith('no empty line after headers', 400);
+    if (stream) fail ??= { reason: 'no empty line after headers', status: 400 };
     bodyStart = len;
   }
 
   const complete = haveVia && haveFrom && haveTo && haveCallId && haveCSeq;
-  if (!complete) failWith('missing mandatory header (Via, From, To, Call-ID or CSeq)', 400);
+  if (!complete)
+    fail ??= { reason: 'missing mandatory header (Via, From, To, Call-ID or CSeq)', status: 400 };
 
   // ---- body (RFC 3261 §18.3, §20.14)
   let body: Buffer = EMPTY;
   const available = len - bodyStart;
   if (contentLength !== undefined) {
     const cl = isDigits(contentLength) ? +contentLength : NaN;
-    if (!Number.isSafeInteger(cl)) failWith(`invalid Content-Length ${JSON.stringify(contentLength)}`, 400);
+    if (!Number.isSafeInteger(cl))
+      fail ??= { reason: `invalid Content-Length ${JSON.stringify(contentLength)}`, status: 400 };
     else if (cl > available) {
-      failWith(`Content-Length ${cl} exceeds body length ${available}`, 400);
+      fail ??= { reason: `Content-Length ${cl} exceeds body length ${available}`, status: 400 };
       body = available > 0 ? buf.subarray(bodyStart) : EMPTY;
     } else if (cl > 0) body = buf.subarray(bodyStart, bodyStart + cl);
   } else if (stream) {
-    failWith('Content-Length missing on a stream transport', 400);
+    fail ??= { reason: 'Content-Length missing on a stream transport', status: 400 };
   } else if (available > 0) {
     body = buf.subarray(bodyStart);
   }
