@@ -18,8 +18,8 @@ fi
 
 if ! command -v pnpm >/dev/null 2>&1; then
   echo "setup: installing pnpm with npm"
-  want=$(node -p 'require("./package.json").packageManager.split("@")[1]')
-  npm install -g "pnpm@${want}" >/dev/null
+  # The lockfile is written by pnpm 12 (lockfile format 9.0).
+  npm install -g "pnpm@12" >/dev/null
 fi
 
 # @discordjs/opus compiles libopus with node-gyp; point it at the Node headers installed
