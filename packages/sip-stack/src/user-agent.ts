@@ -47,7 +47,8 @@ export interface RespondOptions {
 /**
  * A SIP user agent. Events: `invite` (IncomingCall) for each new dialog-creating INVITE
  * (for any user part; with no listener the stack answers 480); `message` (req, respond)
- * for out-of-dialog MESSAGE (405 when nobody listens); `error` (Error).
+ * for out-of-dialog MESSAGE (405 when nobody listens); `error` (Error) for non-fatal
+ * socket errors, only emitted while an `error` listener is attached.
  */
 export class UserAgent extends EventEmitter implements CallHost, RegistrationHost, OutgoingCallHost {
   readonly options: ResolvedUserAgentOptions;
@@ -70,6 +71,10 @@ export class UserAgent extends EventEmitter implements CallHost, RegistrationHos
       publicAddress: o.publicAddress,
       maxMessageSize: o.maxMessageSize,
       logger: o.logger,
+      // Emitted only when someone listens: an unhandled 'error' event would crash the process.
+      onError: (err) => {
+        if (this.listenerCount('error') > 0) this.emit('error', err);
+      },
     });
     this.transactions = new TransactionLayer(this.transportLayer, o.clock, o.timers);
     this.transactions.user = {
@@ -218,11 +223,11 @@ export class UserAgent extends EventEmitter implements CallHost, RegistrationHos
   }
 
   /** @internal */
-  async sendAck(ack: SipRequest, nextHopUri: string): Promise<() => void> {
+  async sendAck(ack: SipRequest, nextHopUri: string, preferred?: TransportProtocol): Promise<() => void> {
     const uri = parseUri(nextHopUri);
     if (!isSipUri(uri)) return () => undefined;
     try {
-      const target = await resolveTarget(uri, undefined, this.options.resolver);
+      const target = await resolveTarget(uri, preferred, this.options.resolver);
       const bytes = this.transactions.sendAck(ack, target);
       return () => this.transactions.resend(bytes, target);
     } catch {

@@ -3,6 +3,7 @@ import type { SipRequest, SipResponse } from '../message/types.js';
 import { getHeader } from '../message/headers.js';
 import { parseNameAddr } from '../message/name-addr.js';
 import type { MessageInfo } from '../transport/message-info.js';
+import type { TransportProtocol } from '../transport/transport.js';
 import type { DialogHost } from './dialog-host.js';
 import { Dialog } from './dialog.js';
 import { routeSetFrom } from './route-set.js';
@@ -26,7 +27,7 @@ export function createUasDialog(
   invite: SipRequest,
   info: MessageInfo,
   localTag: string,
-  protocol: string,
+  protocol: TransportProtocol,
 ): Dialog | undefined {
   const remoteTarget = contactUri(invite);
   const from = getHeader(invite, 'From');
@@ -57,7 +58,7 @@ export function createUacDialog(
   invite: SipRequest,
   res: SipResponse,
   info: MessageInfo,
-  protocol: string,
+  protocol: TransportProtocol,
 ): Dialog | undefined {
   const remoteTarget = contactUri(res);
   const from = getHeader(invite, 'From');

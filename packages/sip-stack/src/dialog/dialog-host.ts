@@ -2,6 +2,7 @@
 import type { Clock } from '../clock.js';
 import type { SipHeader, SipRequest, SipResponse } from '../message/types.js';
 import type { TimerConfig } from '../transaction/timers.js';
+import type { TransportProtocol } from '../transport/transport.js';
 
 /** Delegate implemented by the UA core for its dialogs. */
 export interface DialogHost {
@@ -10,10 +11,11 @@ export interface DialogHost {
   /**
    * Send a request statefully towards `nextHopUri`; resolves with the final response
    * (synthetic 408 on timeout, 503 on transport or resolution error). Never rejects.
+   * `preferred` is the transport used when the URI names none (the dialog's own).
    */
-  send(req: SipRequest, nextHopUri: string): Promise<SipResponse>;
+  send(req: SipRequest, nextHopUri: string, preferred?: TransportProtocol): Promise<SipResponse>;
   /** Send an ACK for a 2xx (no transaction); resolves with a function that re-sends it. */
-  sendAck(ack: SipRequest, nextHopUri: string): Promise<() => void>;
+  sendAck(ack: SipRequest, nextHopUri: string, preferred?: TransportProtocol): Promise<() => void>;
   /** Our Contact header value for this dialog's transport. */
   contact(protocol: string): string;
   /** Headers added to every request and response we originate (User-Agent/Server, Allow, Supported). */

@@ -18,6 +18,7 @@ import { createResponse } from '../message/builders.js';
 import { getHeader } from '../message/headers.js';
 import { parseNameAddr } from '../message/name-addr.js';
 import type { MessageInfo } from '../transport/message-info.js';
+import type { TransportProtocol } from '../transport/transport.js';
 import type { ServerTransaction } from '../transaction/transaction.js';
 import type { DialogHost } from './dialog-host.js';
 import type { InDialogRequestOptions } from './in-dialog-request.js';
@@ -60,8 +61,8 @@ export interface DialogInit {
   readonly routeSet: readonly string[];
   readonly localSeq: number;
   readonly remoteSeq: number | undefined;
-  /** Transport the dialog was established over (for our Contact). */
-  readonly protocol: string;
+  /** Transport the dialog was established over (our Contact; default for in-dialog requests). */
+  readonly protocol: TransportProtocol;
   readonly state: DialogState;
 }
 
@@ -76,7 +77,7 @@ export class Dialog extends EventEmitter {
   readonly remoteTag: string;
   readonly role: 'uac' | 'uas';
   /** Transport protocol the dialog runs over. */
-  readonly protocol: string;
+  readonly protocol: TransportProtocol;
   private stateValue: DialogState;
   /** Remote target (Contact URI), updated by target refresh requests (§12.2). */
   remoteTarget: string;
@@ -130,7 +131,7 @@ export class Dialog extends EventEmitter {
     if (this.stateValue === 'terminated') return;
     const { request, nextHopUri } = this.build('BYE', {});
     this.terminate(reason);
-    await this.host.send(request, nextHopUri);
+    await this.host.send(request, nextHopUri, this.protocol);
   }
 
   /**
@@ -149,7 +150,7 @@ export class Dialog extends EventEmitter {
     const { request, nextHopUri } = this.build(method, opts);
     if (isInvite) this.clientInvite = true;
     try {
-      const res = await this.host.send(request, nextHopUri);
+      const res = await this.host.send(request, nextHopUri, this.protocol);
       if (isInvite && res.status >= 200 && res.status < 300) await this.ack2xx(request, res);
       if (res.status === 481 || res.status === 408)
         this.terminate(res.status === 481 ? 'rejected' : 'transport');
@@ -344,7 +345,7 @@ export class Dialog extends EventEmitter {
       seq,
       { headers: this.host.commonHeaders('request') },
     );
-    const resend = await this.host.sendAck(ack, nextHopUri);
+    const resend = await this.host.sendAck(ack, nextHopUri, this.protocol);
     this.lastAck = { seq, resend };
   }
 

@@ -31,6 +31,8 @@ export interface TransportLayerOptions {
   /** Largest accepted message. Default 65 535 bytes. */
   readonly maxMessageSize?: number | undefined;
   readonly logger?: Logger | undefined;
+  /** Non-fatal socket errors (after logging at warn). */
+  readonly onError?: ((err: Error) => void) | undefined;
 }
 
 /** Default port per transport (RFC 3261 §19.1.2): 5060, or 5061 for TLS. */
@@ -54,7 +56,10 @@ export class TransportLayer {
       t.setHandlers({
         onMessage: (data, remote) => this.receive(t, data, remote),
         onParsed: (result, remote) => this.dispatch(t, result, remote),
-        onError: (err) => this.logger.warn({ err }, 'transport error'),
+        onError: (err) => {
+          this.logger.warn({ err }, 'transport error');
+          opts.onError?.(err);
+        },
       });
     }
   }

@@ -9,7 +9,7 @@ import { getHeader } from '../message/headers.js';
 import { parseNameAddr } from '../message/name-addr.js';
 import type { InviteServerTransaction } from '../transaction/invite-server-transaction.js';
 import type { MessageInfo } from '../transport/message-info.js';
-import type { MessageSource } from '../transport/transport.js';
+import type { MessageSource, TransportProtocol } from '../transport/transport.js';
 import type { Dialog } from '../dialog/dialog.js';
 import type { DialogHost } from '../dialog/dialog-host.js';
 import { createUasDialog } from '../dialog/dialog-factory.js';
@@ -45,6 +45,8 @@ export class IncomingCall extends EventEmitter {
   /** The To tag we use in every response. */
   readonly localTag = generateTag();
   private answered = false;
+  private dialogValue: Dialog | undefined;
+  private readonly protocol: TransportProtocol;
 
   constructor(
     private readonly host: CallHost,
@@ -59,8 +61,18 @@ export class IncomingCall extends EventEmitter {
     this.from = parseNameAddr(getHeader(req, 'From') ?? '') ?? EMPTY_NAME_ADDR;
     this.to = parseNameAddr(getHeader(req, 'To') ?? '') ?? EMPTY_NAME_ADDR;
     this.remote = { address: source.address, port: source.port, protocol: source.protocol };
+    this.protocol = source.protocol;
     this.body = req.body;
     this.contentType = getHeader(req, 'Content-Type');
+  }
+
+  /**
+   * The dialog, available synchronously once `accept()` was called (before the ACK).
+   * Attach dialog listeners here when an early BYE must not be missed: an ACK and a BYE
+   * read together are processed before `accept()`'s promise settles.
+   */
+  get dialog(): Dialog | undefined {
+    return this.dialogValue;
   }
 
   /** True once a final response was sent or the call was cancelled. */
@@ -76,19 +88,21 @@ export class IncomingCall extends EventEmitter {
   }
 
   /**
-   * Answer with 200 OK. Resolves with the confirmed dialog once the ACK arrives; rejects
+   * Answer with 200 OK. Resolves with the confirmed dialog once the ACK arrives (check
+   * `dialog.state`: a BYE read together with the ACK may already have ended it); rejects
    * with CallStateError when the call was already answered/cancelled, or when no ACK came
    * within 64*T1 (a BYE is then sent, RFC 3261 §13.3.1.4).
    */
   async accept(opts: { body: Buffer; contentType: string; headers?: SipHeader[] }): Promise<Dialog> {
     if (this.finished) throw new CallStateError('the call was already answered, rejected or cancelled');
     this.answered = true;
-    const dialog = createUasDialog(this.host, this.request, this.info, this.localTag, this.remote.protocol);
+    const dialog = createUasDialog(this.host, this.request, this.info, this.localTag, this.protocol);
     if (!dialog) {
       this.transaction.respond(this.response(400, undefined, undefined, [], 'Missing Contact'));
       this.end('rejected');
       throw new CallStateError('the INVITE has no usable Contact');
     }
+    this.dialogValue = dialog;
     dialog.localBody = { body: opts.body, contentType: opts.contentType };
     dialog.confirm(); // RFC 3261 §12.1.1: the dialog is confirmed when the 2xx is sent
     this.host.addDialog(dialog);
