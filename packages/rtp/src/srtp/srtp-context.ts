@@ -4,8 +4,9 @@
  * (§3.3.1) and replay windows (§3.3.2). Pure: bytes in, bytes out, never throws on
  * hostile input. Use one context for what we send and another for what we receive.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { AesCounterMode, srtpIv } from './aes-cm.js';
+import { HmacSha1 } from './hmac-sha1.js';
 import { deriveSrtpSessionKeys } from './key-derivation.js';
 import { ReplayWindow } from './replay-window.js';
 import { RolloverCounter } from './rollover-counter.js';
@@ -51,8 +52,8 @@ export class SrtpContext {
   private readonly params: SrtpSuiteParams;
   private readonly rtpCipher: AesCounterMode;
   private readonly rtcpCipher: AesCounterMode;
-  private readonly rtpAuthKey: Buffer;
-  private readonly rtcpAuthKey: Buffer;
+  private readonly rtpAuth: HmacSha1;
+  private readonly rtcpAuth: HmacSha1;
   private readonly rtpSalt: Buffer;
   private readonly rtcpSalt: Buffer;
   private readonly mki: Buffer;
@@ -72,8 +73,8 @@ export class SrtpContext {
     const keys = deriveSrtpSessionKeys(opts.keyAndSalt.subarray(0, keyLen), opts.keyAndSalt.subarray(keyLen));
     this.rtpCipher = new AesCounterMode(keys.rtpCipherKey);
     this.rtcpCipher = new AesCounterMode(keys.rtcpCipherKey);
-    this.rtpAuthKey = keys.rtpAuthKey;
-    this.rtcpAuthKey = keys.rtcpAuthKey;
+    this.rtpAuth = new HmacSha1(keys.rtpAuthKey);
+    this.rtcpAuth = new HmacSha1(keys.rtcpAuthKey);
     this.rtpSalt = keys.rtpSalt;
     this.rtcpSalt = keys.rtcpSalt;
     this.mki = opts.mki ?? Buffer.alloc(0);
@@ -151,7 +152,7 @@ export class SrtpContext {
     out.writeUInt32BE((0x80000000 | index) >>> 0, rtcp.length); // E flag || SRTCP index
     this.mki.copy(out, rtcp.length + 4);
     const authenticated = out.subarray(0, rtcp.length + 4);
-    this.hmac(this.rtcpAuthKey, authenticated).copy(out, rtcp.length + 4 + this.mki.length, 0, tagLen);
+    this.rtcpAuth.digest(authenticated).copy(out, rtcp.length + 4 + this.mki.length, 0, tagLen);
     return out;
   }
 
@@ -171,7 +172,7 @@ export class SrtpContext {
     const state = this.rtcpStreams.get(ssrc) ?? this.newRtcpStream();
     const replay = state.replay.check(index);
     if (replay !== 'ok') return { ok: false, reason: replay };
-    const tag = this.hmac(this.rtcpAuthKey, srtcp.subarray(0, end)).subarray(0, tagLen);
+    const tag = this.rtcpAuth.digest(srtcp.subarray(0, end)).subarray(0, tagLen);
     if (!timingSafeEqual(tag, srtcp.subarray(srtcp.length - tagLen)))
       return { ok: false, reason: 'auth-failed' };
     if (!this.rtcpStreams.has(ssrc)) this.remember(this.rtcpStreams, ssrc, state);
@@ -188,11 +189,7 @@ export class SrtpContext {
 
   private rtpTag(authenticated: Buffer, roc: number): Buffer {
     this.rocBytes.writeUInt32BE(roc >>> 0, 0);
-    return createHmac('sha1', this.rtpAuthKey).update(authenticated).update(this.rocBytes).digest();
-  }
-
-  private hmac(key: Buffer, data: Buffer): Buffer {
-    return createHmac('sha1', key).update(data).digest();
+    return this.rtpAuth.digest(authenticated, this.rocBytes);
   }
 
   private rtpStream(ssrc: number): RtpStreamState {
