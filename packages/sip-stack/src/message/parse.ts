@@ -74,6 +74,104 @@ interface Failure {
   status: number | undefined;
 }
 
+interface StartLine {
+  readonly isResponse: boolean;
+  readonly method: string;
+  readonly uri: string;
+  readonly version: string;
+  readonly status: number;
+  readonly reason: string;
+  /** Request-line problem to answer (the headers are still read, for `partial`). */
+  readonly fail?: Failure | undefined;
+  /** Status-line problem: the response is dropped. */
+  readonly drop?: string | undefined;
+}
+
+/** Parse the start line s[pos, le) (RFC 3261 §7.1 Request-Line, §7.2 Status-Line). */
+function parseStartLine(s: string, pos: number, le: number, high: boolean): StartLine {
+  const isResponse =
+    s.startsWith('SIP/', pos) ||
+    ((s.charCodeAt(pos) | 0x20) === 0x73 && s.slice(pos, pos + 4).toUpperCase() === 'SIP/');
+  if (isResponse) {
+    const sp = s.indexOf(' ', pos);
+    const bad = (drop: string): StartLine => ({
+      isResponse,
+      method: '',
+      uri: '',
+      version: '',
+      status: 0,
+      reason: '',
+      drop,
+    });
+    if (sp < 0 || sp > le) return bad('malformed status line');
+    const version = s.slice(pos, sp);
+    if (!isSip20(version)) return bad(`unsupported version ${version}`);
+    const code = s.slice(sp + 1, sp + 4);
+    const after = sp + 4;
+    // RFC 3261 §7.2: Status-Code = 3DIGIT, then SP Reason-Phrase (tolerate a missing SP).
+    if (!isDigits(code) || code.length !== 3 || (after < le && s.charCodeAt(after) !== 0x20)) {
+      return bad('malformed status code');
+    }
+    const status = +code;
+    // RFC 3261 §21: response classes 1xx to 6xx.
+    if (status < 100 || status > 699) return bad(`status code ${status} out of range`);
+    const reason = after < le ? s.slice(after + 1, le) : '';
+    return { isResponse, method: '', uri: '', version, status, reason: high ? utf8(reason) : reason };
+  }
+  const sp1 = s.indexOf(' ', pos);
+  const sp2 = s.lastIndexOf(' ', le - 1);
+  if (sp1 < 0 || sp1 >= le || sp2 <= sp1) {
+    const method = sp1 > pos && sp1 < le ? s.slice(pos, sp1) : s.slice(pos, le);
+    const fail = { reason: 'malformed request line', status: 400 };
+    return { isResponse, method, uri: '', version: '', status: 0, reason: '', fail };
+  }
+  const method = s.slice(pos, sp1);
+  const rawUri = s.slice(sp1 + 1, sp2);
+  const uri = high ? utf8(rawUri) : rawUri;
+  const version = s.slice(sp2 + 1, le);
+  let fail: Failure | undefined;
+  // RFC 3261 §7.1: elements separated by single SP; the Request-URI holds no LWS.
+  if (!isToken(method)) fail = { reason: 'invalid method token', status: 400 };
+  else if (uri === '' || uri.includes(' ') || uri.includes('\t')) {
+    fail = { reason: 'whitespace in Request-URI or request line', status: 400 };
+  } else if (!isSip20(version)) {
+    fail = SIP_VERSION_RE.test(version)
+      ? { reason: `SIP version ${version} not supported`, status: 505 } // RFC 3261 §21.5.20
+      : { reason: `malformed SIP version ${JSON.stringify(version)}`, status: 400 };
+  }
+  return { isResponse, method, uri, version, status: 0, reason: '', fail };
+}
+
+/**
+ * Select the body (RFC 3261 §18.3, §20.14): Content-Length bytes after the head; over
+ * datagrams extra bytes are discarded and, without Content-Length, the rest is the body.
+ */
+function frameBody(
+  buf: Buffer,
+  bodyStart: number,
+  contentLength: string | undefined,
+  stream: boolean,
+): { body: Buffer; fail?: Failure } {
+  const available = buf.length - bodyStart;
+  if (contentLength === undefined) {
+    if (stream)
+      return { body: EMPTY, fail: { reason: 'Content-Length missing on a stream transport', status: 400 } };
+    return { body: available > 0 ? buf.subarray(bodyStart) : EMPTY };
+  }
+  const cl = isDigits(contentLength) ? +contentLength : NaN;
+  if (!Number.isSafeInteger(cl)) {
+    return {
+      body: EMPTY,
+      fail: { reason: `invalid Content-Length ${JSON.stringify(contentLength)}`, status: 400 },
+    };
+  }
+  if (cl > available) {
+    const fail = { reason: `Content-Length ${cl} exceeds body length ${available}`, status: 400 };
+    return { body: available > 0 ? buf.subarray(bodyStart) : EMPTY, fail };
+  }
+  return { body: cl > 0 ? buf.subarray(bodyStart, bodyStart + cl) : EMPTY };
+}
+
 /**
  * Parse one SIP message from `buf`.
  *
@@ -83,7 +181,9 @@ interface Failure {
  * - Datagram (default): a body shorter than Content-Length is a 400; bytes beyond
  *   Content-Length are discarded; without Content-Length the body is the rest
  *   (RFC 3261 §18.3). Stream: Content-Length is mandatory.
- * - Requests with a version other than SIP/2.0 yield status 505 (RFC 3261 §21.5.20); requests lacking Via, From, To, Call-ID or CSeq yield 400 (§8.1.1).
+ * - Requests with a version other than SIP/2.0 yield status 505 (RFC 3261 §21.5.20);
+ *   requests lacking Via, From, To, Call-ID or CSeq, or with a malformed CSeq, yield
+ *   400 (§8.1.1); larger than `maxSize` yields 513 (§21.5.14).
  * - Malformed responses yield `ok: false` without a status: drop them.
  *
  * Never throws. On failure `partial` holds the request when it has Via, From, To,
@@ -122,52 +222,10 @@ function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undef
   let nl = s.indexOf('\n', pos);
   if (nl < 0) return { ok: false, reason: 'no line end after start line' };
   let le = nl > pos && s.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
-  const isResponse =
-    s.startsWith('SIP/', pos) ||
-    ((s.charCodeAt(pos) | 0x20) === 0x73 && s.slice(pos, pos + 4).toUpperCase() === 'SIP/');
-
-  let method = '';
-  let uri = '';
-  let version = '';
-  let status = 0;
-  let reason = '';
-  if (isResponse) {
-    const sp = s.indexOf(' ', pos);
-    if (sp < 0 || sp > le) return { ok: false, reason: 'malformed status line' };
-    version = s.slice(pos, sp);
-    if (!isSip20(version)) return { ok: false, reason: `unsupported version ${version}` };
-    const code = s.slice(sp + 1, sp + 4);
-    const after = sp + 4;
-    // RFC 3261 §7.2: Status-Code = 3DIGIT, then SP Reason-Phrase (tolerate a missing SP).
-    if (!isDigits(code) || code.length !== 3 || (after < le && s.charCodeAt(after) !== 0x20)) {
-      return { ok: false, reason: 'malformed status code' };
-    }
-    status = +code;
-    if (status < 100) return { ok: false, reason: `status code ${status} out of range` };
-    reason = after < le ? s.slice(after + 1, le) : '';
-    if (high) reason = utf8(reason);
-  } else {
-    const sp1 = s.indexOf(' ', pos);
-    const sp2 = s.lastIndexOf(' ', le - 1);
-    if (sp1 < 0 || sp1 >= le || sp2 <= sp1) {
-      method = sp1 > pos && sp1 < le ? s.slice(pos, sp1) : s.slice(pos, le);
-      fail ??= { reason: 'malformed request line', status: 400 };
-    } else {
-      method = s.slice(pos, sp1);
-      uri = s.slice(sp1 + 1, sp2);
-      version = s.slice(sp2 + 1, le);
-      if (high) uri = utf8(uri);
-      // RFC 3261 §7.1: elements separated by single SP; the Request-URI holds no LWS.
-      if (!isToken(method)) fail ??= { reason: `invalid method token`, status: 400 };
-      else if (uri === '' || uri.includes(' ') || uri.includes('\t')) {
-        fail ??= { reason: 'whitespace in Request-URI or request line', status: 400 };
-      } else if (!isSip20(version)) {
-        if (SIP_VERSION_RE.test(version))
-          fail ??= { reason: `SIP version ${version} not supported`, status: 505 };
-        else fail ??= { reason: `malformed SIP version ${JSON.stringify(version)}`, status: 400 };
-      }
-    }
-  }
+  const start = parseStartLine(s, pos, le, high);
+  if (start.drop !== undefined) return { ok: false, reason: start.drop };
+  if (start.fail !== undefined) fail ??= start.fail;
+  const { isResponse, method, uri, version, status, reason } = start;
 
   // ---- headers (RFC 3261 §7.3)
   const headers: SipHeader[] = [];
@@ -272,21 +330,9 @@ function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undef
     fail ??= { reason: 'missing mandatory header (Via, From, To, Call-ID or CSeq)', status: 400 };
 
   // ---- body (RFC 3261 §18.3, §20.14)
-  let body: Buffer = EMPTY;
-  const available = len - bodyStart;
-  if (contentLength !== undefined) {
-    const cl = isDigits(contentLength) ? +contentLength : NaN;
-    if (!Number.isSafeInteger(cl))
-      fail ??= { reason: `invalid Content-Length ${JSON.stringify(contentLength)}`, status: 400 };
-    else if (cl > available) {
-      fail ??= { reason: `Content-Length ${cl} exceeds body length ${available}`, status: 400 };
-      body = available > 0 ? buf.subarray(bodyStart) : EMPTY;
-    } else if (cl > 0) body = buf.subarray(bodyStart, bodyStart + cl);
-  } else if (stream) {
-    fail ??= { reason: 'Content-Length missing on a stream transport', status: 400 };
-  } else if (available > 0) {
-    body = buf.subarray(bodyStart);
-  }
+  const framed = frameBody(buf, bodyStart, contentLength, stream);
+  if (framed.fail !== undefined) fail ??= framed.fail;
+  const body = framed.body;
 
   let message: SipMessage;
   if (isResponse) {
