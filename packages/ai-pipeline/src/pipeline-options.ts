@@ -156,3 +156,10 @@ export function resolveOptions(o: VoicePipelineOptions): ResolvedPipelineOptions
     dtmfInterDigitMs: o.dtmfInterDigitMs ?? 2000,
   });
 }
+
+/** The action a fallback ends with: a blind transfer to the target, else a hang-up. */
+export function fallbackAction(fallback: FallbackOptions): PipelineAction {
+  return fallback.action === 'transfer' && fallback.target
+    ? { type: 'transfer', target: fallback.target, mode: 'blind' }
+    : { type: 'hangup', reason: 'provider-failure' };
+}

@@ -184,3 +184,30 @@ describe('VoicePipeline: DTMF', () => {
     expect(h.llm.requests).toHaveLength(1);
   });
 });
+
+describe('VoicePipeline: playback acknowledgements and rates', () => {
+  it('markPlayed decides what the caller heard when the output acknowledges playback', async () => {
+    const h = createPipelineHarness({ persona: { systemPrompt: 's', greeting: GREETING } });
+    h.pipeline.start();
+    await flushMicrotasks();
+    h.pipeline.markPlayed(5);
+    await h.silence(100);
+    await h.speak(200);
+    expect(h.events.clearAtMs).toHaveLength(1);
+    // 5 of the 10 frames of "Hello and welcome." were acknowledged.
+    expect(h.pipeline.conversation.at(-1)).toEqual({ role: 'assistant', content: 'Hello' });
+  });
+
+  it('48 kHz call with a 24 kHz TTS: resampled 960-sample frames', async () => {
+    const h = createPipelineHarness({
+      sampleRate: 48000,
+      persona: { systemPrompt: 's', greeting: 'Hi there.' },
+    });
+    (h.tts as { outputRate?: number }).outputRate = 24000;
+    h.pipeline.start();
+    await flushMicrotasks();
+    expect(h.events.audioSamples.length).toBeGreaterThanOrEqual(10);
+    expect(h.events.audioSamples.every((n) => n === 960)).toBe(true);
+    expect(h.pipeline.turnMetrics).toEqual([]);
+  });
+});

@@ -2,8 +2,9 @@ import { EventEmitter } from 'node:events';
 import type { ProviderError } from './errors.js';
 import { PipelineMisuseError } from './errors.js';
 import type { ChatMessage } from './llm/types.js';
-import { TurnTimer } from './metrics/turn-metrics.js';
+import { TurnTimer, type TurnMetrics } from './metrics/turn-metrics.js';
 import {
+  fallbackAction,
   resolveOptions,
   type ResolvedPipelineOptions,
   type VoicePipelineEvents,
@@ -17,20 +18,8 @@ import type { PipelineAction } from './tools/tools.js';
 import { NamedTimers } from './turn/named-timers.js';
 import { tryTransition, type TurnEvent, type TurnState } from './turn/turn-state.js';
 import { UserTurn } from './turn/user-turn.js';
+import type { PipelineTimerName as TimerName, Utterance, UtteranceKind } from './turn/utterance.js';
 import { EnergyVad, type VadEvent } from './vad/energy-vad.js';
-
-type UtteranceKind = 'greeting' | 'reply' | 'reprompt' | 'goodbye' | 'apology';
-
-interface Utterance {
-  readonly kind: UtteranceKind;
-  readonly handle: SpeechHandle;
-  readonly timer: TurnTimer | undefined;
-  /** Action to run after playout (transfer / hang-up), fixed up front. */
-  readonly then: PipelineAction | undefined;
-  done: Promise<void>;
-}
-
-type TimerName = 'reprompt' | 'maxCall' | 'sttFinal' | 'dtmf' | 'playout';
 
 /**
  * One call's conversation: caller PCM in, assistant PCM out, with local VAD, streaming
@@ -55,6 +44,7 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
   private failing = false;
   private lastErrorStage: ProviderError['stage'] | undefined;
   private closed = false;
+  private readonly metrics: TurnMetrics[] = [];
 
   constructor(options: VoicePipelineOptions) {
     super();
@@ -67,6 +57,11 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
   /** Call audio rate (Hz). */
   get sampleRate(): number {
     return this.o.sampleRate;
+  }
+
+  /** Latency of every completed turn so far, for the call summary. */
+  get turnMetrics(): readonly TurnMetrics[] {
+    return [...this.metrics];
   }
 
   /** Turn-taking state. */
@@ -250,16 +245,18 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
       appendHistory: (m) => this.history.push(m),
       history: () => this.history,
     };
-    utt.done = runLlmReply(deps, handle).then((r) => this.afterUtterance(utt, r));
+    utt.done = runLlmReply(deps, handle)
+      .then((r) => this.afterUtterance(utt, r))
+      .catch((e: unknown) => this.onInternalError(e));
   }
 
   private say(kind: UtteranceKind, text: string, interruptible: boolean, then?: PipelineAction): void {
     const handle = this.newHandle(interruptible);
     const utt: Utterance = { kind, handle, timer: undefined, then, done: Promise.resolve() };
     this.current = utt;
-    utt.done = speakText(this.ttsDeps(utt), handle, text).then((r) =>
-      this.afterUtterance(utt, { ...r, text }),
-    );
+    utt.done = speakText(this.ttsDeps(utt), handle, text)
+      .then((r) => this.afterUtterance(utt, { ...r, text }))
+      .catch((e: unknown) => this.onInternalError(e));
   }
 
   private newHandle(interruptible: boolean): SpeechHandle {
@@ -290,7 +287,10 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
     if (utt.handle.framesEmitted === 1) {
       this.move('reply-audio');
       const m = utt.timer?.firstFrameOut(this.o.clock.now());
-      if (m) this.emit('turn-metrics', m);
+      if (m) {
+        this.metrics.push(m);
+        this.emit('turn-metrics', m);
+      }
     }
     this.emit('audio', pcm);
   }
@@ -351,11 +351,7 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
   }
 
   private fallback(failed: Utterance | undefined): void {
-    const { fallback } = this.o;
-    const action: PipelineAction =
-      fallback.action === 'transfer' && fallback.target
-        ? { type: 'transfer', target: fallback.target, mode: 'blind' }
-        : { type: 'hangup', reason: 'provider-failure' };
+    const action = fallbackAction(this.o.fallback);
     const cur = this.current;
     this.current = undefined;
     cur?.handle.interrupt('provider-failure', false);
@@ -365,7 +361,7 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
       return this.emitAction(action);
     }
     this.failing = true;
-    this.say('apology', fallback.apology, false, action);
+    this.say('apology', this.o.fallback.apology, false, action);
   }
 
   private reportError(error: ProviderError, willRetry: boolean): void {
@@ -377,6 +373,12 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
     if (this.listenerCount('error') > 0) {
       this.emit('error', { stage: error.stage, error, retryable: willRetry && error.retryable });
     }
+  }
+
+  /** A bug or a throwing listener: log it, never leave an unhandled rejection. */
+  private onInternalError(error: unknown): void {
+    const err = error instanceof Error ? error.message : String(error);
+    this.o.logger.error({ err }, 'pipeline internal error');
   }
 
   private onProviderError(error: ProviderError): void {
