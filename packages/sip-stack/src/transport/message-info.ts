@@ -29,8 +29,9 @@ export interface MessageInfo {
 /**
  * Parse the transaction/dialog identifying fields of `msg`. Returns undefined when one
  * of Via, Call-ID, CSeq, From, To is missing or malformed (the message is then unusable).
+ * `topVia` saves re-parsing a top Via the caller already parsed.
  */
-export function readMessageInfo(msg: SipMessage): MessageInfo | undefined {
+export function readMessageInfo(msg: SipMessage, topVia?: Via): MessageInfo | undefined {
   let viaValue: string | undefined;
   let callId: string | undefined;
   let cseqValue: string | undefined;
@@ -56,7 +57,7 @@ export function readMessageInfo(msg: SipMessage): MessageInfo | undefined {
     }
   }
   if (!viaValue || !callId || !cseqValue || !fromValue || !toValue) return undefined;
-  const via = parseVia(viaValue)[0];
+  const via = topVia ?? parseVia(viaValue)[0];
   const cseq = parseCSeq(cseqValue);
   const from = parseNameAddr(fromValue);
   const to = parseNameAddr(toValue);

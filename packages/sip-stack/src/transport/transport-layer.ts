@@ -162,8 +162,9 @@ export class TransportLayer {
   }
 
   private receiveRequest(req: SipRequest, source: MessageSource): void {
-    if (!stampReceived(req, source)) return; // no usable Via: nowhere to answer (drop)
-    const info = readMessageInfo(req);
+    const via = stampReceived(req, source);
+    if (!via) return; // no usable Via: nowhere to answer (drop)
+    const info = readMessageInfo(req, via);
     if (!info) {
       this.answerUnparsable(req, 400, 'Bad Request', source);
       return;
@@ -188,8 +189,9 @@ export class TransportLayer {
 
   private answerUnparsable(req: SipRequest, status: number, reason: string, source: MessageSource): void {
     if (req.method === 'ACK') return; // never answer an ACK (RFC 3261 §17)
-    if (!stampReceived(req, source)) return;
-    const info = readMessageInfo(req);
+    const via = stampReceived(req, source);
+    if (!via) return;
+    const info = readMessageInfo(req, via);
     const res = errorResponse(req, status, reason);
     if (!res) return;
     const target = info
@@ -204,22 +206,21 @@ export class TransportLayer {
 /**
  * RFC 3261 §18.2.1: add `received` when the sent-by host differs from the source address;
  * RFC 3581 §4: when `rport` is present (empty), fill it with the source port and always
- * add `received`. Rewrites the top Via line in place. Returns false when there is no
- * parsable Via.
+ * add `received`. Rewrites the top Via line in place. Returns the (updated) top Via, or
+ * undefined when there is no parsable Via.
  */
-export function stampReceived(msg: SipMessage, source: Endpoint): boolean {
+export function stampReceived(msg: SipMessage, source: Endpoint): Via | undefined {
   const headers = msg.headers;
   const at = headers.findIndex((h) => h.name === 'Via');
-  if (at < 0) return false;
-  const line = headers[at];
-  if (!line) return false;
+  const line = at < 0 ? undefined : headers[at];
+  if (!line) return undefined;
   const vias = parseVia(line.value);
   const top: Via | undefined = vias[0];
-  if (!top) return false;
+  if (!top) return undefined;
   const hasRport = top.params.has('rport');
-  if (!hasRport && top.host === source.address) return true;
+  if (!hasRport && top.host === source.address) return top;
   top.params.set('received', source.address);
   if (hasRport) top.params.set('rport', String(source.port));
   headers[at] = { name: 'Via', value: vias.map(formatVia).join(', ') };
-  return true;
+  return top;
 }

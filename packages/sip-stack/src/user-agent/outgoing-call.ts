@@ -8,6 +8,7 @@ import { parseUri, isSipUri } from '../message/uri.js';
 import type { Target, TransportProtocol } from '../transport/transport.js';
 import { readMessageInfo } from '../transport/message-info.js';
 import type { ClientTransactionUser } from '../transaction/transaction.js';
+import { syntheticResponse } from '../transaction/synthetic-response.js';
 import type { Dialog } from '../dialog/dialog.js';
 import type { DialogHost } from '../dialog/dialog-host.js';
 import { createUacDialog } from '../dialog/dialog-factory.js';
@@ -47,6 +48,20 @@ export interface OutgoingCallHost extends DialogHost {
 /** Place a call to `uri`; resolves with the confirmed dialog once the 2xx was ACKed. */
 export async function placeCall(host: OutgoingCallHost, uri: string, opts: InviteOptions): Promise<Dialog> {
   const protocol = opts.transport ?? uriProtocol(uri) ?? 'udp';
+  const invite = buildInvite(host, uri, opts, protocol);
+  const target = await host.resolve(uri, opts.transport);
+  if (!target) throw new CallFailedError(syntheticResponse(invite, 503, 'Unresolvable Destination'));
+  return new Promise<Dialog>((resolve, reject) => {
+    new InviteAttempt(host, target, opts, resolve, reject).start(invite);
+  });
+}
+
+function buildInvite(
+  host: OutgoingCallHost,
+  uri: string,
+  opts: InviteOptions,
+  protocol: TransportProtocol,
+): SipRequest {
   const from =
     opts.from ??
     host
@@ -62,62 +77,65 @@ export async function placeCall(host: OutgoingCallHost, uri: string, opts: Invit
     ...host.commonHeaders('request'),
     ...(opts.headers ?? []),
   ];
-  const invite = createRequest({
-    method: 'INVITE',
-    uri,
-    headers,
-    body: opts.body,
-    contentType: opts.contentType,
-  });
-  const target = await host.resolve(uri, opts.transport);
-  if (!target)
-    throw new CallFailedError({
-      kind: 'response',
-      version: 'SIP/2.0',
-      status: 503,
-      reason: 'Unresolvable',
-      headers: [],
-      body: Buffer.alloc(0),
+  return createRequest({ method: 'INVITE', uri, headers, body: opts.body, contentType: opts.contentType });
+}
+
+/** One INVITE client transaction seen from the UAC core. */
+class InviteAttempt implements ClientTransactionUser {
+  private tx: { readonly request: SipRequest } | undefined;
+  private dialog: Dialog | undefined;
+  private provisional = false;
+  private cancelWanted = false;
+  private cancelled = false;
+
+  constructor(
+    private readonly host: OutgoingCallHost,
+    private readonly target: Target,
+    private readonly opts: InviteOptions,
+    private readonly resolve: (d: Dialog) => void,
+    private readonly reject: (e: Error) => void,
+  ) {}
+
+  start(invite: SipRequest): void {
+    this.tx = this.host.sendRequest(invite, this.target, this);
+    this.opts.signal?.addEventListener('abort', () => {
+      this.cancelWanted = true;
+      if (this.provisional) this.sendCancel();
     });
-  return new Promise<Dialog>((resolve, reject) => {
-    let dialog: Dialog | undefined;
-    let provisional = false;
-    let cancelWanted = false;
-    let cancelled = false;
-    const sendCancel = (): void => {
-      if (cancelled) return;
-      cancelled = true;
-      host.sendRequest(buildCancel(tx.request), target, { onResponse: () => undefined });
-    };
-    const tu: ClientTransactionUser = {
-      onResponse: (res) => {
-        if (res.status < 200) {
-          provisional = true;
-          if (cancelWanted) sendCancel(); // RFC 3261 §9.1: CANCEL only after a provisional
-          opts.onProgress?.(res);
-          return;
-        }
-        if (res.status >= 300) return reject(new CallFailedError(res));
-        if (dialog) return dialog.resendAck(); // 2xx retransmission (RFC 6026 Accepted)
-        const info = readMessageInfo(res);
-        dialog = info ? createUacDialog(host, tx.request, res, info, target.protocol) : undefined;
-        if (!dialog) return reject(new CallFailedError(res));
-        host.addDialog(dialog);
-        const d = dialog;
-        d.ack2xx(tx.request, res).then(() => {
-          if (cancelWanted) {
-            void d.bye();
-            reject(new CallFailedError(res));
-          } else resolve(d);
-        }, reject);
-      },
-    };
-    const tx = host.sendRequest(invite, target, tu);
-    opts.signal?.addEventListener('abort', () => {
-      cancelWanted = true;
-      if (provisional) sendCancel();
-    });
-  });
+  }
+
+  onResponse(res: SipResponse): void {
+    if (res.status < 200) {
+      this.provisional = true;
+      if (this.cancelWanted) this.sendCancel(); // RFC 3261 §9.1: CANCEL only after a provisional
+      this.opts.onProgress?.(res);
+      return;
+    }
+    if (res.status >= 300) return this.reject(new CallFailedError(res));
+    if (this.dialog) return this.dialog.resendAck(); // 2xx retransmission (RFC 6026 Accepted)
+    this.onAccepted(res);
+  }
+
+  private onAccepted(res: SipResponse): void {
+    const invite = this.tx!.request;
+    const info = readMessageInfo(res);
+    const dialog = info ? createUacDialog(this.host, invite, res, info, this.target.protocol) : undefined;
+    if (!dialog) return this.reject(new CallFailedError(res));
+    this.dialog = dialog;
+    this.host.addDialog(dialog);
+    dialog.ack2xx(invite, res).then(() => {
+      if (!this.cancelWanted) return this.resolve(dialog);
+      // Aborted but answered anyway (CANCEL/2xx race, RFC 3261 §9.1): hang up.
+      void dialog.bye();
+      this.reject(new CallFailedError(res));
+    }, this.reject);
+  }
+
+  private sendCancel(): void {
+    if (this.cancelled || !this.tx) return;
+    this.cancelled = true;
+    this.host.sendRequest(buildCancel(this.tx.request), this.target, { onResponse: () => undefined });
+  }
 }
 
 /** The CANCEL for an INVITE (RFC 3261 §9.1): same R-URI, Call-ID, From, To, CSeq number, top Via, Route. */
