@@ -87,6 +87,24 @@ describe('DeepgramStt against the fake Deepgram server (@deepgram/sdk v5)', () =
     ac.abort();
   }, 15_000);
 
+  it('a rejected key: retryable errors while reconnecting, then a non-retryable one', async () => {
+    const fake = await startFakeDeepgram({ script: { apiKey: 'right-key' } });
+    closers.push(() => fake.close());
+    const stt = new DeepgramStt({
+      apiKey: 'wrong-key',
+      baseUrl: fake.url,
+      reconnectAttempts: 1,
+      reconnectGiveUpMs: 300,
+    });
+    const sink = recordingSink();
+    const ac = new AbortController();
+    stt.start({ sampleRate: 8000, signal: ac.signal }, sink);
+    await until(() => sink.errors.some((e) => !e.retryable), 8000);
+    expect(sink.errors[0]).toMatchObject({ stage: 'stt' });
+    expect(sink.errors.at(-1)).toMatchObject({ stage: 'stt', retryable: false });
+    ac.abort();
+  }, 15_000);
+
   it('http base URLs are turned into ws ones', () => {
     expect(deepgramWsBase('https://api.example.com')).toBe('wss://api.example.com');
     expect(deepgramWsBase('http://127.0.0.1:1')).toBe('ws://127.0.0.1:1');
