@@ -77,6 +77,24 @@ describe('SipStreamFramer', () => {
     expect(summary(h.push(Buffer.from(msg('x').replace('l: 1', 'l: -1'))))).toEqual(['error 400']);
   });
 
+  it('treats conflicting Content-Length values as fatal (RFC 4475 mcl01 over TCP)', () => {
+    const f = new SipStreamFramer();
+    expect(summary(f.push(Buffer.from(msg('x').replace('l: 1', 'l: 1\r\nContent-Length: 5'))))).toEqual([
+      'error 400',
+    ]);
+    expect(f.failed).toBe(true);
+  });
+
+  it('keeps emitted bodies intact across later pushes and copes with 1-byte chunks', () => {
+    const f = new SipStreamFramer();
+    const first = f.push(Buffer.from(msg('first-body')));
+    const wire = Buffer.from(msg('y'.repeat(20000), 2));
+    const got: StreamFramerItem[] = [];
+    for (let i = 0; i < wire.length; i++) got.push(...f.push(wire.subarray(i, i + 1)));
+    expect(summary(first)).toEqual(['msg first-body']);
+    expect(summary(got)).toEqual([`msg ${'y'.repeat(20000)}`]);
+  });
+
   it('never throws on random input', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 8 }), (chunks) => {

@@ -27,7 +27,7 @@ export interface SipStreamFramerOptions {
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
-const CONTENT_LENGTH_RE = /(?:^|\n)(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*)/i;
+const CONTENT_LENGTH_RE = /(?:^|\n)(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*)/gi;
 
 /**
  * Splits a byte stream into SIP messages using Content-Length (mandatory on streams,
@@ -39,7 +39,10 @@ const CONTENT_LENGTH_RE = /(?:^|\n)(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*)/i
  * (with `partial` when answerable) and is assumed to have no body.
  */
 export class SipStreamFramer {
-  private buf: Buffer = Buffer.alloc(0);
+  /** Growable store: bytes [start, end) are buffered (amortised O(1) appends). */
+  private store: Buffer = Buffer.alloc(0);
+  private start = 0;
+  private end = 0;
   /** Where to resume the CRLFCRLF search in `buf`. */
   private scanFrom = 0;
   /** Total length of the message being waited for, once its head is complete. */
@@ -60,19 +63,43 @@ export class SipStreamFramer {
 
   /** Bytes currently buffered (an incomplete message). */
   get buffered(): number {
-    return this.buf.length;
+    return this.end - this.start;
+  }
+
+  /** The buffered bytes (a view, valid until the next push). */
+  private get buf(): Buffer {
+    return this.store.subarray(this.start, this.end);
+  }
+
+  private append(chunk: Buffer): void {
+    const used = this.end - this.start;
+    if (this.end + chunk.length > this.store.length) {
+      const needed = used + chunk.length;
+      if (needed <= this.store.length >>> 1) {
+        this.store.copyWithin(0, this.start, this.end); // compact in place
+      } else {
+        const grown = Buffer.allocUnsafe(Math.max(needed, this.store.length * 2, 4096));
+        this.store.copy(grown, 0, this.start, this.end);
+        this.store = grown;
+      }
+      this.start = 0;
+      this.end = used;
+    }
+    chunk.copy(this.store, this.end);
+    this.end += chunk.length;
   }
 
   /** Feed received bytes; returns every complete message and keep-alive, in order. */
   push(chunk: Buffer): StreamFramerItem[] {
     if (this.failedFlag) return [];
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    this.append(chunk);
     const out: StreamFramerItem[] = [];
-    while (this.buf.length > 0 && !this.failedFlag) {
+    while (this.buffered > 0 && !this.failedFlag) {
       if (this.expected < 0 && !this.frameHead(out)) break;
       if (this.expected < 0) continue;
-      if (this.buf.length < this.expected) break;
-      const msg = this.buf.subarray(0, this.expected);
+      if (this.buffered < this.expected) break;
+      // Copy out: the store is reused, and the parsed body is a view of its input.
+      const msg = Buffer.from(this.buf.subarray(0, this.expected));
       out.push(parseMessage(msg, { stream: true, maxSize: this.maxMessageSize }));
       this.consume(this.expected);
     }
@@ -80,14 +107,16 @@ export class SipStreamFramer {
   }
 
   private consume(n: number): void {
-    this.buf = this.buf.subarray(n);
+    this.start += n;
+    if (this.start === this.end) this.start = this.end = 0;
     this.scanFrom = 0;
     this.expected = -1;
   }
 
   private fatal(out: StreamFramerItem[], reason: string, status?: number): void {
     this.failedFlag = true;
-    this.buf = Buffer.alloc(0);
+    this.store = Buffer.alloc(0);
+    this.start = this.end = 0;
     out.push({ ok: false, reason, status });
   }
 
@@ -127,17 +156,20 @@ export class SipStreamFramer {
       this.fatal(out, `head exceeds ${this.maxHeadSize} bytes`, 513);
       return false;
     }
-    const m = CONTENT_LENGTH_RE.exec(b.toString('latin1', 0, headLen));
-    if (m === null) {
+    const values = [...b.toString('latin1', 0, headLen).matchAll(CONTENT_LENGTH_RE)].map((m) => m[1]!.trim());
+    if (values.length === 0) {
       // RFC 3261 §18.3: Content-Length is mandatory on streams. Report it; assume no body.
-      out.push(parseMessage(b.subarray(0, headLen), { stream: true, maxSize: this.maxMessageSize }));
+      out.push(
+        parseMessage(Buffer.from(b.subarray(0, headLen)), { stream: true, maxSize: this.maxMessageSize }),
+      );
       this.consume(headLen);
       return true;
     }
-    const text = m[1]!.trim();
+    const text = values[0]!;
     const cl = /^\d{1,10}$/.test(text) ? +text : NaN;
-    if (!Number.isSafeInteger(cl)) {
-      this.fatal(out, `unusable Content-Length ${JSON.stringify(text)} on a stream`, 400);
+    // RFC 4475 ncl/mcl01: an unusable or ambiguous length loses the framing on a stream.
+    if (!Number.isSafeInteger(cl) || values.some((v) => v !== text)) {
+      this.fatal(out, `unusable Content-Length ${JSON.stringify(values.join(', '))} on a stream`, 400);
       return false;
     }
     if (headLen + cl > this.maxMessageSize) {
