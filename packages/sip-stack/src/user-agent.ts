@@ -117,15 +117,13 @@ export class UserAgent extends EventEmitter implements CallHost, RegistrationHos
     this.started = false;
   }
 
-  /** Bound addresses (after `start`). */
+  /** Bound addresses (after `start`), one per transport in configuration order. */
   get boundAddresses(): Array<{ protocol: string; host: string; port: number }> {
-    return this.options.transportInstances
-      ? this.options.transportInstances.map((t) => ({
-          protocol: t.protocol,
-          host: t.local.address,
-          port: t.local.port,
-        }))
-      : this.listTransports();
+    return this.transportLayer.transports.map((t) => ({
+      protocol: t.protocol,
+      host: t.local.address,
+      port: t.local.port,
+    }));
   }
 
   /** Register an AOR with a registrar and keep it refreshed. */
@@ -362,14 +360,5 @@ export class UserAgent extends EventEmitter implements CallHost, RegistrationHos
         contentType: opts.contentType,
       }),
     );
-  }
-
-  private listTransports(): Array<{ protocol: string; host: string; port: number }> {
-    const out: Array<{ protocol: string; host: string; port: number }> = [];
-    for (const p of ['udp', 'tcp', 'tls'] as const) {
-      const t = this.transportLayer.transportFor(p);
-      if (t) out.push({ protocol: p, host: t.local.address, port: t.local.port });
-    }
-    return out;
   }
 }

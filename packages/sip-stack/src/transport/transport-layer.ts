@@ -82,6 +82,11 @@ export class TransportLayer {
     await Promise.all(this.opts.transports.map((t) => t.close()));
   }
 
+  /** Every transport, in configuration order. */
+  get transports(): readonly Transport[] {
+    return this.opts.transports;
+  }
+
   /** The transport used for `protocol`, if configured. */
   transportFor(protocol: TransportProtocol): Transport | undefined {
     return this.byProtocol.get(protocol);

@@ -122,8 +122,10 @@ export class IncomingCall extends EventEmitter {
     throw new CallStateError('the dialog terminated before the ACK');
   }
 
-  /** Reject with a 3xx-6xx final response. Ignored once answered. */
+  /** Reject with a 3xx-6xx final response. Ignored once answered. Throws RangeError for other codes. */
   reject(status: number, opts: { reason?: string; headers?: SipHeader[] } = {}): void {
+    if (!Number.isInteger(status) || status < 300 || status > 699)
+      throw new RangeError(`reject() needs a 3xx-6xx status, got ${status}`);
     if (this.finished) return;
     this.answered = true;
     this.transaction.respond(this.response(status, undefined, undefined, opts.headers ?? [], opts.reason));
