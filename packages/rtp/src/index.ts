@@ -46,3 +46,4 @@ export * from './session/session-types.js';
 export * from './session/rtcp-interval.js';
 export * from './session/rtcp-reporter.js';
 export * from './session/rtcp-channel.js';
+export * from './session/pcm-fifo.js';

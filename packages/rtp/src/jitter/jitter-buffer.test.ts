@@ -205,6 +205,44 @@ describe('JitterBuffer', () => {
     expect(stats.resyncs).toBe(1);
   });
 
+  for (const packetMs of [10, 30, 60]) {
+    it(`learns a ${packetMs} ms packet duration when the peer ignores our 20 ms ptime`, () => {
+      const ticks = packetMs * 8;
+      const jb = new JitterBuffer({ clockRate: 8000 });
+      const count = Math.floor(6000 / packetMs);
+      const packets = Array.from({ length: count }, (_, i) => ({
+        packet: pkt(1000 + i, 5000 + i * ticks, 1, i === 0, i),
+        arrivalMs: 10 + i * packetMs,
+      }));
+      let queuedMs = 0;
+      let n = 0;
+      const played: number[] = [];
+      for (let now = 3; now <= 6400; now += 20) {
+        while (n < packets.length && packets[n]!.arrivalMs <= now) {
+          jb.push(packets[n]!.packet, packets[n]!.arrivalMs);
+          n++;
+        }
+        // The session's re-framing queue: pull until a 20 ms frame is available.
+        while (queuedMs < 20) {
+          const slot = jb.pull(now);
+          if (slot.kind === 'empty') break;
+          if (slot.kind === 'packet') played.push(slot.packet.payload.readUInt16LE(0));
+          queuedMs += slot.kind === 'packet' ? packetMs : slot.durationTicks / 8;
+        }
+        queuedMs = Math.max(0, queuedMs - 20);
+      }
+      const stats = jb.stats();
+      expect(stats.packetDurationMs).toBe(packetMs);
+      // Before the duration is learned (3 packets) the delay may overshoot by a frame or
+      // two, which the time-scale logic then drops.
+      expect(played.length + stats.dropped).toBe(count);
+      expect(stats.dropped).toBeLessThanOrEqual(2);
+      expect(played).toEqual([...played].sort((a, b) => a - b));
+      expect(stats.lost).toBe(0);
+      expect(stats.concealed * packetMs).toBeLessThanOrEqual(200);
+    });
+  }
+
   it('never throws on garbage sequences', () => {
     const r = rng(3);
     const jb = new JitterBuffer({ clockRate: 8000 });

@@ -2,7 +2,9 @@
  * Adaptive jitter buffer: a pure core fed with `(packet, arrivalMs)` and pulled once per
  * frame on the playout clock. No timers, no sockets; the session decodes and conceals.
  *
- * Model (one packet = one frame of `frameMs`, the negotiated ptime):
+ * Model (one packet = one frame; its duration starts at `frameMs`, the negotiated ptime,
+ * and is learned from the timestamp steps of consecutive packets, so a peer that ignores
+ * our ptime still plays correctly; the caller pulls whenever it needs the next frame):
  * - Playout follows a timestamp pointer `playTs` that advances one frame per pull, so
  *   sender silence (timestamp gaps, RFC 3551 §4.1) keeps its real duration.
  * - The buffering delay D = now - playTs(ms) - min relative delay, i.e. how long the
@@ -48,7 +50,12 @@ export interface JitterBufferOptions {
 /** What the playout clock gets for one frame slot. */
 export type JitterSlot =
   | { readonly kind: 'packet'; readonly packet: RtpPacket }
-  | { readonly kind: 'lost'; readonly nextPayload?: Buffer }
+  | {
+      readonly kind: 'lost';
+      readonly nextPayload?: Buffer;
+      /** Duration of the missing frame in RTP ticks (conceal this much audio). */
+      readonly durationTicks: number;
+    }
   | { readonly kind: 'empty' };
 
 /** Outcome of {@link JitterBuffer.push}. */
@@ -78,6 +85,8 @@ export interface JitterBufferStats {
   inserted: number;
   /** Sequence jumps confirmed, SSRC changes, timestamp rebases. */
   resyncs: number;
+  /** Packet duration in use (the negotiated ptime until learned otherwise). */
+  packetDurationMs: number;
   /** Packets held back by sequence probation (RFC 3550 §A.1). */
   discarded: number;
 }
@@ -98,8 +107,12 @@ export class JitterBuffer {
   private readonly tracker: StreamTracker;
   private readonly estimator: DelayEstimator;
   private readonly clockRate: number;
-  private readonly frameMs: number;
-  private readonly frameTicks: number;
+  /** Current packet duration (learned), ms and ticks. */
+  private frameMs: number;
+  private frameTicks: number;
+  private stepCandidate = 0;
+  private stepVotes = 0;
+  private lastInOrder: { extSeq: number; tsExt: number } | undefined;
   private readonly minDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly initialDelayMs: number;
@@ -147,6 +160,7 @@ export class JitterBuffer {
       inserted: 0,
       resyncs: 0,
       discarded: 0,
+      packetDurationMs: this.frameMs,
     };
   }
 
@@ -164,6 +178,7 @@ export class JitterBuffer {
       jitterMs: this.estimator.jitterMs,
       bufferedPackets: this.buffered,
       resyncs: this.tracker.resyncs,
+      packetDurationMs: this.frameMs,
     };
   }
 
@@ -179,6 +194,7 @@ export class JitterBuffer {
     if (r.reordered) this.s.reordered++;
     this.estimator.add(arrivalMs - this.tsToMs(r.tsExt));
     const { extSeq, tsExt } = r;
+    this.learnPacketDuration(extSeq, tsExt, r.resync);
     const idx = extSeq & this.mask;
     if (this.seen[idx] === extSeq) {
       this.s.duplicates++;
@@ -204,7 +220,10 @@ export class JitterBuffer {
     return 'buffered';
   }
 
-  /** Take the frame for the playout slot at `nowMs` (call once per `frameMs`). */
+  /**
+   * Take the next frame at `nowMs`. Call once per packet duration: every ptime tick when
+   * the peer honours our ptime, otherwise whenever the caller's PCM queue runs short.
+   */
   pull(nowMs: number): JitterSlot {
     if (!this.started) {
       const c = this.first();
@@ -232,10 +251,10 @@ export class JitterBuffer {
       // A hole in the sequence with later packets buffered: the frame is lost.
       const next = c.tsExt - this.playTs <= this.frameTicks + half ? c.packet.payload : undefined;
       this.playTs += this.frameTicks;
-      return next ? { kind: 'lost', nextPayload: next } : { kind: 'lost' };
+      return next ? { kind: 'lost', nextPayload: next, durationTicks: this.frameTicks } : this.lostSlot();
     }
     // Underrun: conceal without advancing, so the delay grows by one frame.
-    return { kind: 'lost' };
+    return this.lostSlot();
   }
 
   /** Drop everything and start over as if no packet had been received. */
@@ -270,7 +289,7 @@ export class JitterBuffer {
         this.lastAdjustMs = nowMs;
         this.s.inserted++;
         this.s.concealed++;
-        return { kind: 'lost' }; // time-scale: insert one frame to grow the delay
+        return this.lostSlot(); // time-scale: insert one frame to grow the delay
       }
     }
     this.remove(c);
@@ -297,6 +316,36 @@ export class JitterBuffer {
     }
     this.playTs += this.frameTicks;
     return EMPTY;
+  }
+
+  private lostSlot(): JitterSlot {
+    return { kind: 'lost', durationTicks: this.frameTicks };
+  }
+
+  /**
+   * Learn the packet duration from the timestamp step between consecutive sequence
+   * numbers (RFC 3551 §4.5: the packet's duration follows from the timestamps). A new
+   * step is adopted after three consecutive votes; silence gaps are ignored by bounds.
+   */
+  private learnPacketDuration(extSeq: number, tsExt: number, resync: boolean): void {
+    const prev = this.lastInOrder;
+    if (resync || !prev || extSeq > prev.extSeq) this.lastInOrder = { extSeq, tsExt };
+    if (resync || !prev || extSeq !== prev.extSeq + 1) return;
+    const step = tsExt - prev.tsExt;
+    const tenMs = this.clockRate / 100;
+    if (step === this.frameTicks || step < tenMs / 2 || step > 12 * tenMs) {
+      this.stepVotes = 0;
+      return;
+    }
+    if (step !== this.stepCandidate) {
+      this.stepCandidate = step;
+      this.stepVotes = 0;
+    }
+    if (++this.stepVotes >= 3) {
+      this.frameTicks = step;
+      this.frameMs = (step * 1000) / this.clockRate;
+      this.stepVotes = 0;
+    }
   }
 
   private delayFor(nowMs: number, tsExt: number): number {

@@ -109,6 +109,33 @@ describe('RtpSession', () => {
     expect((p[5]!.timestamp - p[4]!.timestamp) >>> 0).toBe(11 * 160);
   });
 
+  it('re-frames 30 ms packets from a peer into 20 ms frames', () => {
+    const { b, sb, clock, framesB } = setup();
+    const enc = codec().encoder;
+    for (let i = 0; i < 100; i++) {
+      const pcm = new Int16Array(240).fill(i % 2 ? 3000 : -3000);
+      const packet = serializeRtpPacket({
+        ...parseOk(Buffer.alloc(12, 0x80)),
+        sequenceNumber: 500 + i,
+        timestamp: 7000 + i * 240,
+        ssrc: 77,
+        payloadType: 0,
+        marker: i === 0,
+        payload: enc.encode(pcm),
+      });
+      sb.receive(packet, { address: '10.0.0.1', port: 4000 });
+      clock.advance(30);
+    }
+    clock.advance(400);
+    const voiced = framesB.filter((f) => f.some((v) => Math.abs(v) > 2500));
+    expect(framesB.every((f) => f.length === 160)).toBe(true);
+    expect(voiced.length).toBeGreaterThanOrEqual(150);
+    const jb = b.stats().jitterBuffer;
+    expect(jb.packetDurationMs).toBe(30);
+    expect(jb.played).toBe(100);
+    expect(jb.lost).toBe(0);
+  });
+
   it('clears the send queue on barge-in', () => {
     const { a, sa, clock } = setup();
     for (let i = 0; i < 100; i++) a.sendFrame(tone(i));

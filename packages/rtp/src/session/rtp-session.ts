@@ -15,6 +15,7 @@ import type { MediaDirection } from '../sdp/types.js';
 import { SrtpContext } from '../srtp/srtp-context.js';
 import { G711_IMPAIRMENT, eModelRFactor, rFactorToMos } from './call-quality.js';
 import { sharedMediaClock, type MediaClock } from './media-clock.js';
+import { PcmFifo } from './pcm-fifo.js';
 import { ReceiveStatistics } from './receive-statistics.js';
 import { RtcpChannel } from './rtcp-channel.js';
 import { RtpSender } from './rtp-sender.js';
@@ -30,6 +31,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private readonly dtmfRx: DtmfReceiver;
   private readonly inband: GoertzelDtmfDetector | undefined;
   private readonly ticksPerPtime: number;
+  private readonly fifo = new PcmFifo();
   private readonly localSsrc = randomInt(0, 0x1_0000_0000 - 1);
   private readonly mediaTimeoutMs: number;
   private remote: RtpRemote;
@@ -318,26 +320,44 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.rtcp?.tick(nowMs);
   };
 
+  /**
+   * Emit one ptime frame: pull packets until a frame's worth of PCM is queued (more than
+   * one pull per tick for short packets, fewer for long ones), decode or conceal, re-frame.
+   */
   private playout(nowMs: number): void {
-    const slot = this.jitter.pull(nowMs);
-    if (slot.kind === 'empty') return;
-    const { decoder, samplesPerFrame } = this.o.codec;
-    let pcm: Int16Array;
-    if (slot.kind === 'packet') {
-      try {
-        pcm = decoder.decode(slot.packet.payload);
-        if (this.inband) {
-          for (const hit of this.inband.process(pcm)) {
-            this.emit('dtmf', { digit: hit.digit, durationMs: 0, source: 'inband' });
-          }
-        }
-      } catch {
-        this.malformed++; // hostile payload: conceal instead
-        pcm = decoder.conceal(samplesPerFrame);
+    const { decoder, samplesPerFrame, info } = this.o.codec;
+    let ended = false;
+    for (let pulls = 0; this.fifo.size < samplesPerFrame && pulls < 8; pulls++) {
+      const slot = this.jitter.pull(nowMs);
+      if (slot.kind === 'empty') {
+        ended = true;
+        break;
       }
-    } else {
-      pcm = decoder.conceal(samplesPerFrame, slot.nextPayload);
+      let pcm: Int16Array;
+      if (slot.kind === 'packet') {
+        try {
+          pcm = decoder.decode(slot.packet.payload);
+          this.detectInband(pcm);
+        } catch {
+          this.malformed++; // hostile payload: conceal instead
+          pcm = decoder.conceal(samplesPerFrame);
+        }
+      } else {
+        const samples = Math.round((slot.durationTicks * info.sampleRate) / info.clockRate);
+        pcm = decoder.conceal(samples, slot.nextPayload);
+      }
+      this.fifo.push(pcm);
     }
-    this.emit('frame', pcm);
+    // A partial frame left at the end of a talkspurt is completed with silence.
+    if (this.fifo.size >= samplesPerFrame || (ended && this.fifo.size > 0)) {
+      this.emit('frame', this.fifo.take(samplesPerFrame));
+    }
+  }
+
+  private detectInband(pcm: Int16Array): void {
+    if (!this.inband) return;
+    for (const hit of this.inband.process(pcm)) {
+      this.emit('dtmf', { digit: hit.digit, durationMs: 0, source: 'inband' });
+    }
   }
 }
