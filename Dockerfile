@@ -13,11 +13,10 @@ FROM ${NODE_IMAGE} AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
+# pnpm: the major version scripts/setup.sh installs (it wrote the lockfile).
+ARG PNPM_VERSION=12
+RUN npm install -g "pnpm@${PNPM_VERSION}" && pnpm --version
 WORKDIR /src
-# pnpm at the version package.json pins ("packageManager": "pnpm@X.Y.Z").
-COPY package.json ./
-RUN npm install -g "pnpm@$(node -p 'require("./package.json").packageManager.split("@")[1]')" \
- && pnpm --version
 # node-gyp builds Opus against the headers that ship with Node in this image.
 ENV CI=true npm_config_nodedir=/usr/local
 # Dependencies first (cached while the lockfile does not change), then the sources.

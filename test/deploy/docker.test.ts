@@ -69,16 +69,14 @@ describe('Dockerfile', () => {
     expect(engines).toBe('>=20');
   });
 
-  it('installs the C++ toolchain for @discordjs/opus and pnpm at the packageManager version', () => {
+  it('installs the C++ toolchain for @discordjs/opus and the pnpm that scripts/setup.sh installs', () => {
     const build = stage('build');
-    const run = runText(build);
-    expect(run).toMatch(/apt-get install -y --no-install-recommends python3 make g\+\+/);
-    // The version is read from package.json at build time, so it cannot drift.
-    expect(run).toContain(
-      `npm install -g "pnpm@$(node -p 'require("./package.json").packageManager.split("@")[1]')"`,
-    );
-    const pm = (JSON.parse(readRepoFile('package.json')) as { packageManager: string }).packageManager;
-    expect(pm).toMatch(/^pnpm@\d+\.\d+\.\d+$/);
+    expect(runText(build)).toMatch(/apt-get install -y --no-install-recommends python3 make g\+\+/);
+    // The pnpm that wrote the lockfile: setup.sh pins it, the image must use the same.
+    const setupPin = /npm install -g "pnpm@([^"]+)"/.exec(readRepoFile('scripts/setup.sh'))?.[1];
+    expect(setupPin).toBeDefined();
+    expect(ops(build, 'ARG')).toEqual([`PNPM_VERSION=${setupPin}`]);
+    expect(runText(build)).toContain('npm install -g "pnpm@${PNPM_VERSION}"');
     expect(ops(build, 'ENV').join(' ')).toContain('npm_config_nodedir=/usr/local');
   });
 
