@@ -121,12 +121,12 @@ export async function until<T>(
   timeoutMs: number,
   what: string,
   stepMs = 100,
-): Promise<T> {
+): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < end) {
     last = await fn();
-    if (last) return last;
+    if (last) return last as NonNullable<T>;
     await sleep(stepMs);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);

@@ -1,4 +1,4 @@
-import type { IncomingCall, SipHeader } from '@voice-assistant/sip-stack';
+import type { IncomingCall, ReinviteResponder, SipHeader, SipRequest } from '@voice-assistant/sip-stack';
 import {
   answerOffer,
   createCodec,
@@ -6,6 +6,7 @@ import {
   type NegotiatedMedia,
   type PortAllocator,
 } from '@voice-assistant/rtp';
+import type { Socket } from 'node:dgram';
 import { EchoTestApp } from '../apps/echo-test.js';
 import type { MediaPort } from '../apps/types.js';
 import type { PromptLibrary } from '../audio/prompts.js';
@@ -26,6 +27,13 @@ export interface CallManagerDeps {
 }
 
 let callSeq = 0;
+
+type RtpSockets = { rtp: Socket; rtcp?: Socket | undefined };
+
+/** The SDP without its o= line, to tell whether our description changed (RFC 3264 §8). */
+function withoutOrigin(sdp: string): string {
+  return sdp.replace(/^o=.*$/m, '');
+}
 
 /** Answers incoming calls, owns every active call, and ends them all on shutdown. */
 export class CallManager {
@@ -111,13 +119,14 @@ export class CallManager {
     call.releasePorts = alloc.release;
     if (call.state === 'ended') return; // cancelled meanwhile
     const address = cfg.sip.publicAddress ?? (await localAddressFor(inc.remote.address));
+    const sessionId = this.sessionId++;
     const answer = answerOffer(inc.body.toString('utf8'), {
       address,
       port: alloc.port,
       codecs: [...account.codecs],
       dtmf: true,
       srtp: account.srtp,
-      sessionId: String(this.sessionId++),
+      sessionId: String(sessionId),
       sessionVersion: 1,
       username: 'voice-assistant',
     });
@@ -135,7 +144,9 @@ export class CallManager {
       return this.end(call, 'rejected', false);
     }
     call.media = answer.media;
-    const session = this.createSession(answer.media, alloc, cfg, log);
+    call.local = { address, port: alloc.port, sessionId: String(sessionId), version: 1, sdp: answer.sdp };
+    call.sockets = { rtp: alloc.rtp, rtcp: alloc.rtcp };
+    const session = this.createSession(answer.media, call.sockets, cfg, log);
     call.session = session;
     call.state = 'answering';
     try {
@@ -150,13 +161,13 @@ export class CallManager {
 
   private createSession(
     media: NegotiatedMedia,
-    alloc: Awaited<ReturnType<PortAllocator['allocate']>>,
+    sockets: RtpSockets,
     cfg: DaemonConfig,
     log: Logger,
   ): RtpSession {
     const codec = createCodec({ ...media.codec, fmtp: media.fmtp, frameMs: media.ptimeMs });
     const session = new RtpSession({
-      sockets: { rtp: alloc.rtp, rtcp: alloc.rtcp },
+      sockets,
       remote: { address: media.remoteAddress, port: media.remotePort, rtcpPort: media.remoteRtcpPort },
       payloadType: media.payloadType,
       codec: { ...codec, info: media.codec },
@@ -189,36 +200,31 @@ export class CallManager {
     call.state = 'active';
     call.answeredAt = Date.now();
     const codec = call.media?.codec;
+    const current = (): RtpSession => call.session ?? session;
     const port: MediaPort = {
       sampleRate: codec?.sampleRate ?? 8000,
       samplesPerFrame: ((codec?.sampleRate ?? 8000) * (call.media?.ptimeMs ?? 20)) / 1000,
-      sendFrame: (pcm) => session.sendFrame(pcm),
-      clearSendQueue: () => session.clearSendQueue(),
+      sendFrame: (pcm) => current().sendFrame(pcm),
+      clearSendQueue: () => current().clearSendQueue(),
       get queuedFrames() {
-        return session.queuedFrames;
+        return current().queuedFrames;
       },
       hangup: (reason) => void this.hangup(call, reason === 'timeout' ? 'media-timeout' : 'local-hangup'),
     };
-    const app = new EchoTestApp(port, this.deps.prompts, log, (digit) => {
-      this.deps.metrics.dtmfTotal.inc({ source: 'rfc4733' });
-      void digit;
-    });
+    const app = new EchoTestApp(port, this.deps.prompts, log, () =>
+      this.deps.metrics.dtmfTotal.inc({ source: 'rfc4733' }),
+    );
     call.app = app;
-    session.on('frame', (pcm: Int16Array) => app.onFrame(pcm));
-    session.on('dtmf', (e: { digit: string }) => app.onDtmf(e.digit));
-    session.on('timeout', () => {
-      log.warn('no RTP received: media timeout, hanging up');
-      this.deps.metrics.errorsTotal.inc({ error_type: 'media_timeout', account: call.account });
-      void this.hangup(call, 'media-timeout');
-    });
+    this.attachSession(call, session);
     dialog.on('bye', () => this.end(call, 'remote-bye'));
-    dialog.on('terminated', () => this.end(call, 'remote-bye'));
-    dialog.on(
-      'reinvite',
-      (
-        req: { body: Buffer },
-        respond: (status: number, opts?: { body?: Buffer; contentType?: string }) => void,
-      ) => this.handleReinvite(call, req.body, respond),
+    dialog.on('terminated', (e: { reason: string }) =>
+      this.end(
+        call,
+        e.reason === 'local-bye' ? 'local-hangup' : e.reason === 'ack-timeout' ? 'ack-timeout' : 'remote-bye',
+      ),
+    );
+    dialog.on('reinvite', (req: SipRequest, respond: ReinviteResponder) =>
+      this.handleReinvite(call, req, respond),
     );
     session.start();
     app.start();
@@ -226,16 +232,91 @@ export class CallManager {
     log.info({ codec: codec?.name }, 'call answered: echo test running');
   }
 
-  private handleReinvite(
-    call: Call,
-    body: Buffer,
-    respond: (status: number, opts?: { body?: Buffer; contentType?: string }) => void,
-  ): void {
-    // Full re-negotiation (hold/resume, new remote address) lands with the sip-stack issue;
-    // until then a re-INVITE keeps the current media and answers with our current SDP.
-    void body;
-    void call;
-    respond(488);
+  /** Routes a session's events to the call's app. */
+  private attachSession(call: Call, session: RtpSession): void {
+    call.session = session;
+    session.on('frame', (pcm: Int16Array) => call.app?.onFrame(pcm));
+    session.on('dtmf', (e: { digit: string }) => call.app?.onDtmf(e.digit));
+    session.on('timeout', () => {
+      call.log.warn('no RTP received: media timeout, hanging up');
+      this.deps.metrics.errorsTotal.inc({ error_type: 'media_timeout', account: call.account });
+      void this.hangup(call, 'media-timeout');
+    });
+  }
+
+  /**
+   * A re-INVITE or UPDATE inside the call (RFC 3311, RFC 3264 §8): hold/resume, a new
+   * remote address, a codec change, or a session refresh (RFC 4028). A rejected offer
+   * (488) leaves the session as it was.
+   */
+  private handleReinvite(call: Call, req: SipRequest, respond: ReinviteResponder): void {
+    const local = call.local;
+    if (!local || !call.session || !call.media) return respond(500);
+    if (req.body.length === 0) {
+      // UPDATE without a body is a refresh; an offerless re-INVITE gets our offer in the 200.
+      if (req.method === 'UPDATE') return respond(200);
+      return respond(200, { body: Buffer.from(local.sdp), contentType: 'application/sdp' });
+    }
+    const account = this.deps.config().sip.accounts.find((a) => a.name === call.account);
+    const codecs = [call.media.codec.name, ...(account?.codecs ?? ['PCMU', 'PCMA'])];
+    const offer = req.body.toString('utf8');
+    const opts = {
+      address: local.address,
+      port: local.port,
+      codecs: [...new Set(codecs)],
+      dtmf: true,
+      srtp: account?.srtp ?? 'off',
+      sessionId: local.sessionId,
+      username: 'voice-assistant',
+    };
+    let answer = answerOffer(offer, { ...opts, sessionVersion: local.version });
+    if (!answer.ok) {
+      call.log.info({ reason: answer.reason }, 're-INVITE offer rejected, keeping the current media');
+      return respond(answer.status === 400 ? 400 : 488);
+    }
+    // RFC 3264 §8: the o= version goes up by one exactly when our description changes.
+    if (withoutOrigin(answer.sdp) !== withoutOrigin(local.sdp)) {
+      answer = answerOffer(offer, { ...opts, sessionVersion: local.version + 1 });
+      if (!answer.ok) return respond(488);
+      local.version++;
+    }
+    local.sdp = answer.sdp;
+    this.applyMedia(call, answer.media);
+    respond(200, { body: Buffer.from(answer.sdp), contentType: 'application/sdp' });
+  }
+
+  /** Moves the RTP session to newly negotiated media: same ports, maybe a new codec or keys. */
+  private applyMedia(call: Call, media: NegotiatedMedia): void {
+    const old = call.media;
+    const session = call.session;
+    if (!old || !session || !call.sockets) return;
+    call.media = media;
+    const remote = { address: media.remoteAddress, port: media.remotePort, rtcpPort: media.remoteRtcpPort };
+    const rebuild =
+      media.payloadType !== old.payloadType ||
+      media.codec.name !== old.codec.name ||
+      media.crypto?.remoteKeyBase64 !== old.crypto?.remoteKeyBase64;
+    if (rebuild) {
+      session.removeAllListeners();
+      session.close();
+      const next = this.createSession(media, call.sockets, this.deps.config(), call.log);
+      next.setDirection(media.direction);
+      this.attachSession(call, next);
+      next.start();
+    } else {
+      const cur = session.remoteAddress;
+      if (cur.address !== remote.address || cur.port !== remote.port) session.setRemote(remote);
+      session.setDirection(media.direction);
+    }
+    call.log.info(
+      {
+        direction: media.direction,
+        hold: media.hold,
+        remote: `${remote.address}:${remote.port}`,
+        codec: media.codec.name,
+      },
+      media.hold ? 'call put on hold by the remote party' : 'call media updated',
+    );
   }
 
   /** Releases everything the call holds. Idempotent. */

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:dgram';
 import type { Dialog, IncomingCall } from '@voice-assistant/sip-stack';
 import type { NegotiatedMedia, RtpSession } from '@voice-assistant/rtp';
 import type { CallApp } from '../apps/types.js';
@@ -49,6 +50,10 @@ export class Call {
   readonly startedAt = Date.now();
   answeredAt?: number;
   endedAt?: number;
+  /** Our side of the SDP: the address/port we offered and the o= line identity (RFC 3264 §8). */
+  local?: { address: string; port: number; sessionId: string; version: number; sdp: string };
+  /** The call's RTP/RTCP sockets (kept across codec changes). */
+  sockets?: { rtp: Socket; rtcp?: Socket | undefined };
   /** Unsubscribes the app from the media ticker. */
   stopTicker?: () => void;
   /** Releases the RTP ports (set once allocated). */

@@ -13,7 +13,7 @@ describe('Opus', () => {
   it('round-trips a tone at 16 kHz in 20 ms frames', () => {
     const enc = new OpusAudioEncoder({ sampleRate: 16000 });
     const dec = new OpusAudioDecoder({ sampleRate: 16000 });
-    let last = new Int16Array(0);
+    let last: Int16Array = new Int16Array(0);
     for (let f = 0; f < 20; f++) {
       const payload = enc.encode(tone(440, 16000, 320, f * 320));
       expect(payload.length).toBeGreaterThan(2);
