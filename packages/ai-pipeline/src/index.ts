@@ -23,3 +23,4 @@ export * from './stt/providers/deepgram-stt.js';
 export * from './stt/providers/openai-stt.js';
 export * from './tts/providers/elevenlabs-tts.js';
 export * from './tts/providers/openai-tts.js';
+export * from './llm/history.js';

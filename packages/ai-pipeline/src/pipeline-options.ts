@@ -85,6 +85,8 @@ export interface VoicePipelineOptions {
   readonly retry?: RetryPolicy;
   /** DTMF input ends after this much time without a key, or on '#' (ms). Default 2000 ms. */
   readonly dtmfInterDigitMs?: number;
+  /** History messages sent to the LLM besides the system prompt. Default 60. */
+  readonly maxHistoryMessages?: number;
 }
 
 /** A transcript line. */
@@ -130,6 +132,7 @@ export interface ResolvedPipelineOptions extends VoicePipelineOptions {
   readonly timeouts: Required<PipelineTimeouts>;
   readonly retry: RetryPolicy;
   readonly dtmfInterDigitMs: number;
+  readonly maxHistoryMessages: number;
 }
 
 /** Applies defaults and freezes. */
@@ -154,6 +157,7 @@ export function resolveOptions(o: VoicePipelineOptions): ResolvedPipelineOptions
     },
     retry: o.retry ?? {},
     dtmfInterDigitMs: o.dtmfInterDigitMs ?? 2000,
+    maxHistoryMessages: o.maxHistoryMessages ?? 60,
   });
 }
 

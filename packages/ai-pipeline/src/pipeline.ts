@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ProviderError } from './errors.js';
 import { PipelineMisuseError } from './errors.js';
+import { trimHistory } from './llm/history.js';
 import type { ChatMessage } from './llm/types.js';
 import { TurnTimer, type TurnMetrics } from './metrics/turn-metrics.js';
 import {
@@ -194,6 +195,7 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
     timer.sttFinal(now);
     this.reprompts = 0;
     this.history.push({ role: 'user', content: text });
+    this.o.logger.info({ text, vadEndMs: timer.vadEndMs }, 'user turn');
     this.startReply(timer);
   }
 
@@ -243,7 +245,7 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
       onLlmFirstToken: () => timer?.llmFirstToken(this.o.clock.now()),
       onImmediateAction: (a) => this.emit('action', a),
       appendHistory: (m) => this.history.push(m),
-      history: () => this.history,
+      history: () => trimHistory(this.history, this.o.maxHistoryMessages),
     };
     utt.done = runLlmReply(deps, handle)
       .then((r) => this.afterUtterance(utt, r))
@@ -388,6 +390,7 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
   }
 
   private emitAction(action: PipelineAction): void {
+    this.o.logger.info({ action }, 'pipeline action');
     this.emit('action', action);
     if (action.type === 'transfer' || action.type === 'hangup') {
       this.timers.clearAll();
