@@ -65,11 +65,15 @@ export type JitterPushResult = 'buffered' | 'duplicate' | 'late' | 'discarded';
 export interface JitterBufferStats {
   /** Buffering delay measured at the last played packet. */
   currentDelayMs: number;
+  /** Delay the buffer steers toward (percentile of the excess delay, clamped). */
   targetDelayMs: number;
   /** RFC 3550 §6.4.1 interarrival jitter. */
   jitterMs: number;
+  /** Packets waiting in the buffer. */
   bufferedPackets: number;
+  /** Audio packets accepted from the network (before duplicate/late checks). */
   received: number;
+  /** Packets handed to the decoder. */
   played: number;
   /** Arrived after their playout slot; dropped. */
   late: number;

@@ -21,7 +21,9 @@ export interface PortAllocatorOptions {
 
 /** A bound RTP (and RTCP) socket pair. */
 export interface PortAllocation {
+  /** Bound RTP socket (even port). */
   readonly rtp: dgram.Socket;
+  /** Bound RTCP socket (port + 1), absent when allocated with `rtcp: false`. */
   readonly rtcp?: dgram.Socket;
   /** The RTP port (even); RTCP is `port + 1`. */
   readonly port: number;

@@ -11,13 +11,17 @@ import { RtcpReporter, type RtcpSenderState } from './rtcp-reporter.js';
 
 /** Options of {@link RtcpChannel}. */
 export interface RtcpChannelOptions {
+  /** SDES CNAME (RFC 3550 §6.5.1). */
   cname: string;
+  /** Receive statistics of the session (report blocks). */
   recv: ReceiveStatistics;
   /** Current sender state (SSRC, counts, RTP timestamp now). */
   senderState: (monoMs: number) => RtcpSenderState;
   /** Transmit one (already protected) compound packet. */
   send: (packet: Buffer) => void;
+  /** SRTCP protection of what we send (RFC 3711 §3.4). */
   srtpTx?: SrtpContext;
+  /** SRTCP verification of what we receive. */
   srtpRx?: SrtpContext;
   /** Wall clock in ms since the Unix epoch. Default `Date.now`. */
   wallClock?: () => number;

@@ -15,6 +15,7 @@ import { SRTP_SUITE_PARAMS, type SrtpSuiteParams } from './srtp-suites.js';
 
 /** Options of {@link SrtpContext}. */
 export interface SrtpContextOptions {
+  /** Crypto suite (RFC 4568 §6.2). */
   suite: SrtpSuite;
   /** Master key || master salt (30 bytes for the AES-128 suites), as carried in SDES `inline:`. */
   keyAndSalt: Buffer;
