@@ -211,3 +211,37 @@ describe('VoicePipeline: playback acknowledgements and rates', () => {
     expect(h.pipeline.turnMetrics).toEqual([]);
   });
 });
+
+describe('VoicePipeline: what may not be interrupted', () => {
+  it('DTMF during the goodbye is ignored; the hang-up still happens', async () => {
+    const h = createPipelineHarness({
+      persona: { systemPrompt: 's', maxCallMs: 100, goodbye: 'Time is up, goodbye.' },
+    });
+    h.pipeline.start();
+    await h.silence(100);
+    expect(h.tts.requests).toEqual(['Time is up, goodbye.']);
+    h.pipeline.pushDtmf('5');
+    h.pipeline.pushDtmf('#');
+    expect(h.events.clearAtMs).toEqual([]);
+    await h.silence(300);
+    expect(h.llm.requests).toHaveLength(0);
+    expect(h.events.actions).toEqual([{ type: 'hangup', reason: 'max-call-length' }]);
+  });
+
+  it('a final transcript while a re-prompt is being synthesised cancels the re-prompt', async () => {
+    const h = createPipelineHarness({
+      persona: { systemPrompt: 's', repromptAfterMs: 500 },
+      llmScript: [['Sure.']],
+    });
+    h.tts.hang = true;
+    h.pipeline.start();
+    await h.silence(500);
+    expect(h.tts.requests).toEqual(['Are you still there?']);
+    h.tts.hang = false;
+    h.stt.say('yes I am here');
+    await flushMicrotasks();
+    expect(h.llm.requests).toHaveLength(1);
+    expect(h.tts.requests).toEqual(['Are you still there?', 'Sure.']);
+    expect(h.pipeline.conversation.filter((m) => m.role === 'assistant')).toEqual([]);
+  });
+});

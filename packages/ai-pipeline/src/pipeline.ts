@@ -112,7 +112,8 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
   /** A DTMF digit from the caller (RFC 4733 event or SIP INFO): input and interrupt. */
   pushDtmf(digit: string): void {
     if (this.closed || this.stateValue === 'ended' || this.stateValue === 'idle') return;
-    this.bargeIn('dtmf');
+    // A key that may not interrupt (goodbye, apology, allowInterruptions false) is ignored.
+    if (!this.bargeIn('dtmf')) return;
     this.timers.clear('reprompt');
     if (digit !== '#') this.dtmfDigits += digit;
     if (digit === '#' || this.dtmfDigits.length >= 32) this.commitDtmf();
@@ -185,6 +186,8 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
 
   private commitUserTurn(): void {
     this.timers.clear('sttFinal');
+    // Something still speaking or thinking (e.g. a re-prompt) gives way to the caller.
+    if (this.current && !this.bargeIn('new-turn')) return;
     const text = this.userTurn.text;
     this.userTurn.reset();
     const vadEnd = this.pendingVadEnd;
@@ -204,6 +207,7 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
     const digits = this.dtmfDigits;
     this.dtmfDigits = '';
     if (!digits || this.stateValue === 'ended') return;
+    if (this.current && !this.bargeIn('new-turn')) return;
     this.emit('transcript', { role: 'user', text: `DTMF ${digits}`, final: true, atMs: this.o.clock.now() });
     this.history.push({ role: 'user', content: `[The caller pressed the keys: ${digits}]` });
     this.move('user-input');
