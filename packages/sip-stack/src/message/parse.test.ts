@@ -119,6 +119,14 @@ describe('parseMessage', () => {
     if (!r2.ok) expect(r2.partial).toBeUndefined();
   });
 
+  it('gives no status for garbage that is not a recognisable request', () => {
+    for (const garbage of ['hello world\r\n\r\n', '\x00\x01\x02', 'INVITE\r\n\r\n']) {
+      const r = parseMessage(Buffer.from(garbage));
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.status).toBeUndefined();
+    }
+  });
+
   it('enforces the maximum size with 513', () => {
     const r = parseMessage(Buffer.from(INVITE), { maxSize: 100 });
     expect(r).toMatchObject({ ok: false, status: 513 });

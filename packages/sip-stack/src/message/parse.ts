@@ -342,9 +342,11 @@ function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undef
   }
   const request: SipRequest = { kind: 'request', method, uri, version, headers, body };
   if (fail !== undefined) {
-    return complete
-      ? { ok: false, reason: fail.reason, status: fail.status, partial: request }
-      : { ok: false, reason: fail.reason, status: fail.status };
+    if (complete) return { ok: false, reason: fail.reason, status: fail.status, partial: request };
+    // Neither a usable request line nor the headers to answer with: not a recognisable
+    // request, so no status (the caller drops it).
+    const recognisable = start.fail === undefined || start.fail.status === 505;
+    return { ok: false, reason: fail.reason, status: recognisable ? fail.status : undefined };
   }
   return { ok: true, message: request };
 }

@@ -107,7 +107,7 @@ const sipUriArb: fc.Arbitrary<SipUri> = fc.record({
     )
     .map((kv) => new Map(kv)),
   headers: fc
-    .array(fc.tuple(fc.stringMatching(/^[A-Za-z][A-Za-z-]{0,8}$/), fc.string({ maxLength: 8 })), {
+    .array(fc.tuple(fc.stringMatching(/^[a-z][a-z-]{0,8}$/), fc.string({ maxLength: 8 })), {
       maxLength: 3,
     })
     .map((kv) => new Map(kv)),
