@@ -112,7 +112,7 @@ describe('UserAgent core', () => {
     const accepted = call!.accept({ body: SDP, contentType: 'application/sdp' });
     expect(s.statuses()).toEqual(['SIP/2.0 180 Ringing', 'SIP/2.0 200 OK']);
     const ok = s.transport.last()!.text;
-    expect(ok).toContain('Contact: <sip:voice-assistant@127.0.0.1:5060>');
+    expect(ok).toContain('Contact: <sip:100@127.0.0.1:5060>'); // the addressed user part
     expect(ok).toContain('Content-Type: application/sdp');
     s.clock.advance(500 + 1000 + 2000);
     expect(s.transport.sent.length).toBe(5); // 180, 200, +3 retransmissions (T1 doubling)

@@ -234,7 +234,8 @@ export class UserAgent extends EventEmitter implements CallHost, RegistrationHos
   }
 
   /** @internal Our Contact for `protocol`, e.g. `<sip:voice-assistant@192.0.2.1:5060;transport=tcp>`. */
-  contact(protocol: string, user: string = this.options.contactUser): string {
+  contact(protocol: string, user?: string): string {
+    user ||= this.options.contactUser;
     const p = protocol as TransportProtocol;
     const sb = this.transportLayer.localSentBy(p) ?? { host: '127.0.0.1', port: 5060 };
     const host = sb.host.includes(':') ? `[${sb.host}]` : sb.host;

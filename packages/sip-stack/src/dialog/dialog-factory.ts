@@ -28,6 +28,7 @@ export function createUasDialog(
   info: MessageInfo,
   localTag: string,
   protocol: TransportProtocol,
+  localContact: string,
 ): Dialog | undefined {
   const remoteTarget = contactUri(invite);
   const from = getHeader(invite, 'From');
@@ -46,6 +47,7 @@ export function createUasDialog(
     remoteSeq: info.cseq.seq,
     protocol,
     state: 'early',
+    localContact,
   });
 }
 
@@ -59,6 +61,7 @@ export function createUacDialog(
   res: SipResponse,
   info: MessageInfo,
   protocol: TransportProtocol,
+  localContact: string,
 ): Dialog | undefined {
   const remoteTarget = contactUri(res);
   const from = getHeader(invite, 'From');
@@ -79,5 +82,6 @@ export function createUacDialog(
     remoteSeq: undefined,
     protocol,
     state: res.status < 200 ? 'early' : 'confirmed',
+    localContact,
   });
 }

@@ -16,8 +16,8 @@ export interface DialogHost {
   send(req: SipRequest, nextHopUri: string, preferred?: TransportProtocol): Promise<SipResponse>;
   /** Send an ACK for a 2xx (no transaction); resolves with a function that re-sends it. */
   sendAck(ack: SipRequest, nextHopUri: string, preferred?: TransportProtocol): Promise<() => void>;
-  /** Our Contact header value for this dialog's transport. */
-  contact(protocol: string): string;
+  /** Our Contact header value for a transport (and user part; default the UA's contact user). */
+  contact(protocol: string, user?: string): string;
   /** Headers added to every request and response we originate (User-Agent/Server, Allow, Supported). */
   commonHeaders(kind: 'request' | 'response'): readonly SipHeader[];
   /** Called once when the dialog terminates (drop it from the dialog table). */

@@ -115,3 +115,42 @@ describe('Dialog', () => {
     expect(s.transport.last()!.text).toMatch(/^SIP\/2.0 200 OK/);
   });
 });
+
+describe('UAC INVITE with digest auth (RFC 3261 §22.2)', () => {
+  it('ACKs the 407 and re-sends the INVITE with Proxy-Authorization and CSeq + 1', async () => {
+    const clock = new FakeClock();
+    const transport = new FakeTransport('udp');
+    const ua = new UserAgent({ transports: [], transportInstances: [transport], clock });
+    await ua.start();
+    const p = ua.invite('sip:bob@127.0.0.1:5070', {
+      body: Buffer.from('v=0\r\n'),
+      contentType: 'application/sdp',
+      credentials: { username: 'alice', password: 'pw' },
+    });
+    await ticks();
+    const first = transport.last()!.text;
+    transport.inject(
+      rawResponseTo(first, 407, {
+        toTag: 'proxy',
+        extra: ['Proxy-Authenticate: Digest realm="r", nonce="abc", qop="auth"'],
+      }),
+    );
+    await ticks();
+    const [ack, second] = transport.sent.slice(-2).map((m) => m.text);
+    expect(ack).toMatch(/^ACK /);
+    expect(second).toMatch(/^INVITE /);
+    expect(second).toContain('CSeq: 2 INVITE');
+    expect(second).toMatch(
+      /Proxy-Authorization: Digest username="alice", realm="r", uri="sip:bob@127.0.0.1:5070"/,
+    );
+    expect(/Call-ID: (.*)/.exec(second!)![1]).toBe(/Call-ID: (.*)/.exec(first)![1]);
+    // a second non-stale challenge means bad credentials: the call fails
+    transport.inject(
+      rawResponseTo(second!, 407, {
+        toTag: 'proxy',
+        extra: ['Proxy-Authenticate: Digest realm="r", nonce="def"'],
+      }),
+    );
+    await expect(p).rejects.toThrow(/407/);
+  });
+});

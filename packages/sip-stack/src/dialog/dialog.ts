@@ -64,6 +64,8 @@ export interface DialogInit {
   /** Transport the dialog was established over (our Contact; default for in-dialog requests). */
   readonly protocol: TransportProtocol;
   readonly state: DialogState;
+  /** Our Contact header value (sent in target refresh requests and their 2xx). */
+  readonly localContact: string;
 }
 
 /**
@@ -78,6 +80,8 @@ export class Dialog extends EventEmitter {
   readonly role: 'uac' | 'uas';
   /** Transport protocol the dialog runs over. */
   readonly protocol: TransportProtocol;
+  /** Our Contact header value. */
+  readonly localContact: string;
   private stateValue: DialogState;
   /** Remote target (Contact URI), updated by target refresh requests (§12.2). */
   remoteTarget: string;
@@ -110,6 +114,7 @@ export class Dialog extends EventEmitter {
     this.localSeq = init.localSeq;
     this.remoteSeq = init.remoteSeq;
     this.protocol = init.protocol;
+    this.localContact = init.localContact;
     this.stateValue = init.state;
   }
 
@@ -249,8 +254,7 @@ export class Dialog extends EventEmitter {
   ): SipResponse {
     const headers: SipHeader[] = [...this.host.commonHeaders('response')];
     const refresh = req.method === 'INVITE' || req.method === 'UPDATE';
-    if (refresh && status >= 200 && status < 300)
-      headers.push({ name: 'Contact', value: this.host.contact(this.protocol) });
+    if (refresh && status >= 200 && status < 300) headers.push({ name: 'Contact', value: this.localContact });
     if (opts.headers) headers.push(...opts.headers);
     return createResponse(req, status, {
       reason: opts.reason,
@@ -310,7 +314,7 @@ export class Dialog extends EventEmitter {
     const seq = ++this.localSeq;
     const headers: SipHeader[] = [...this.host.commonHeaders('request')];
     if (method === 'INVITE' || method === 'UPDATE')
-      headers.push({ name: 'Contact', value: this.host.contact(this.protocol) });
+      headers.push({ name: 'Contact', value: this.localContact });
     if (opts.headers) headers.push(...opts.headers);
     return buildInDialogRequest(
       {

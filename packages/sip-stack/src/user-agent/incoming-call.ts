@@ -7,6 +7,7 @@ import type { NameAddr, SipHeader, SipRequest } from '../message/types.js';
 import { createResponse, generateTag } from '../message/builders.js';
 import { getHeader } from '../message/headers.js';
 import { parseNameAddr } from '../message/name-addr.js';
+import { isSipUri, parseUri } from '../message/uri.js';
 import type { InviteServerTransaction } from '../transaction/invite-server-transaction.js';
 import type { MessageInfo } from '../transport/message-info.js';
 import type { MessageSource, TransportProtocol } from '../transport/transport.js';
@@ -47,6 +48,8 @@ export class IncomingCall extends EventEmitter {
   private answered = false;
   private dialogValue: Dialog | undefined;
   private readonly protocol: TransportProtocol;
+  /** Our Contact header value for this call. */
+  readonly localContact: string;
 
   constructor(
     private readonly host: CallHost,
@@ -62,6 +65,9 @@ export class IncomingCall extends EventEmitter {
     this.to = parseNameAddr(getHeader(req, 'To') ?? '') ?? EMPTY_NAME_ADDR;
     this.remote = { address: source.address, port: source.port, protocol: source.protocol };
     this.protocol = source.protocol;
+    // Our Contact keeps the user part the caller addressed (the registered extension).
+    const ruri = parseUri(req.uri);
+    this.localContact = host.contact(source.protocol, isSipUri(ruri) ? ruri.user : undefined);
     this.body = req.body;
     this.contentType = getHeader(req, 'Content-Type');
   }
@@ -83,7 +89,7 @@ export class IncomingCall extends EventEmitter {
   /** Send 180 Ringing or 183 Session Progress (optionally with early media SDP). Ignored once answered. */
   progress(status: 180 | 183, opts: { body?: Buffer; contentType?: string } = {}): void {
     if (this.finished) return;
-    const contact = [{ name: 'Contact', value: this.host.contact(this.remote.protocol) }];
+    const contact = [{ name: 'Contact', value: this.localContact }];
     this.transaction.respond(this.response(status, opts.body, opts.contentType, contact));
   }
 
@@ -96,7 +102,14 @@ export class IncomingCall extends EventEmitter {
   async accept(opts: { body: Buffer; contentType: string; headers?: SipHeader[] }): Promise<Dialog> {
     if (this.finished) throw new CallStateError('the call was already answered, rejected or cancelled');
     this.answered = true;
-    const dialog = createUasDialog(this.host, this.request, this.info, this.localTag, this.protocol);
+    const dialog = createUasDialog(
+      this.host,
+      this.request,
+      this.info,
+      this.localTag,
+      this.protocol,
+      this.localContact,
+    );
     if (!dialog) {
       this.transaction.respond(this.response(400, undefined, undefined, [], 'Missing Contact'));
       this.end('rejected');
@@ -107,10 +120,7 @@ export class IncomingCall extends EventEmitter {
     dialog.confirm(); // RFC 3261 §12.1.1: the dialog is confirmed when the 2xx is sent
     this.host.addDialog(dialog);
     dialog.once('terminated', (ev: { reason: string }) => this.emit('terminated', ev));
-    const extra = [
-      { name: 'Contact', value: this.host.contact(this.remote.protocol) },
-      ...(opts.headers ?? []),
-    ];
+    const extra = [{ name: 'Contact', value: this.localContact }, ...(opts.headers ?? [])];
     const res = this.response(200, opts.body, opts.contentType, extra);
     this.host.callEnded(this);
     const acked = await dialog.send2xx(this.transaction, res, this.remote.protocol !== 'udp');

@@ -12,6 +12,8 @@ import { syntheticResponse } from '../transaction/synthetic-response.js';
 import type { Dialog } from '../dialog/dialog.js';
 import type { DialogHost } from '../dialog/dialog-host.js';
 import { createUacDialog } from '../dialog/dialog-factory.js';
+import type { DigestSession } from '../registration/digest-session.js';
+import { createDigestSession } from '../registration/digest-session.js';
 
 /** Options of `UserAgent.invite`. */
 export interface InviteOptions {
@@ -28,6 +30,8 @@ export interface InviteOptions {
   readonly signal?: AbortSignal;
   /** Called for each provisional response (180, 183 with early media SDP, ...). */
   readonly onProgress?: (res: SipResponse) => void;
+  /** Digest credentials for a 401/407 challenge to the INVITE (RFC 3261 §22.2). */
+  readonly credentials?: { readonly username: string; readonly password: string };
 }
 
 /** The call was not answered: final non-2xx response (or synthetic 408/503). */
@@ -87,6 +91,8 @@ class InviteAttempt implements ClientTransactionUser {
   private provisional = false;
   private cancelWanted = false;
   private cancelled = false;
+  private challenges = 0;
+  private readonly digest: DigestSession | undefined;
 
   constructor(
     private readonly host: OutgoingCallHost,
@@ -94,7 +100,10 @@ class InviteAttempt implements ClientTransactionUser {
     private readonly opts: InviteOptions,
     private readonly resolve: (d: Dialog) => void,
     private readonly reject: (e: Error) => void,
-  ) {}
+  ) {
+    const c = opts.credentials;
+    this.digest = c ? createDigestSession(c.username, c.password) : undefined;
+  }
 
   start(invite: SipRequest): void {
     this.tx = this.host.sendRequest(invite, this.target, this);
@@ -111,6 +120,7 @@ class InviteAttempt implements ClientTransactionUser {
       this.opts.onProgress?.(res);
       return;
     }
+    if ((res.status === 401 || res.status === 407) && this.retryWithCredentials(res)) return;
     if (res.status >= 300) return this.reject(new CallFailedError(res));
     if (this.dialog) return this.dialog.resendAck(); // 2xx retransmission (RFC 6026 Accepted)
     this.onAccepted(res);
@@ -119,7 +129,9 @@ class InviteAttempt implements ClientTransactionUser {
   private onAccepted(res: SipResponse): void {
     const invite = this.tx!.request;
     const info = readMessageInfo(res);
-    const dialog = info ? createUacDialog(this.host, invite, res, info, this.target.protocol) : undefined;
+    const dialog = info
+      ? createUacDialog(this.host, invite, res, info, this.target.protocol, contactOf(invite))
+      : undefined;
     if (!dialog) return this.reject(new CallFailedError(res));
     this.dialog = dialog;
     this.host.addDialog(dialog);
@@ -129,6 +141,29 @@ class InviteAttempt implements ClientTransactionUser {
       void dialog.bye();
       this.reject(new CallFailedError(res));
     }, this.reject);
+  }
+
+  /**
+   * RFC 3261 §22.2: re-send the INVITE with credentials (same Call-ID and From tag, CSeq
+   * + 1, new branch). At most two challenges: a second non-stale one means bad credentials.
+   */
+  private retryWithCredentials(res: SipResponse): boolean {
+    if (!this.digest || !this.tx || this.cancelWanted || ++this.challenges > 2) return false;
+    const verdict = this.digest.onChallenge(res);
+    if (verdict === 'none' || (verdict === 'new' && this.challenges > 1)) return false;
+    const previous = this.tx.request;
+    const headers: SipHeader[] = [];
+    for (const h of previous.headers) {
+      if (h.name === 'Via' || h.name === 'Authorization' || h.name === 'Proxy-Authorization') continue;
+      headers.push(
+        h.name === 'CSeq' ? { name: 'CSeq', value: `${Number.parseInt(h.value, 10) + 1} INVITE` } : h,
+      );
+    }
+    headers.push(...this.digest.authorization('INVITE', previous.uri, previous.body));
+    const invite: SipRequest = { ...previous, headers };
+    this.provisional = false;
+    this.tx = this.host.sendRequest(invite, this.target, this);
+    return true;
   }
 
   private sendCancel(): void {
@@ -166,6 +201,10 @@ export function buildCancel(invite: SipRequest): SipRequest {
     headers,
     body: Buffer.alloc(0),
   };
+}
+
+function contactOf(req: SipRequest): string {
+  return req.headers.find((h) => h.name === 'Contact')?.value ?? '';
 }
 
 function uriProtocol(uri: string): TransportProtocol | undefined {
