@@ -117,7 +117,7 @@ export class CallManager {
 
     const alloc = await this.deps.ports.allocate();
     call.releasePorts = alloc.release;
-    if (call.state === 'ended') return; // cancelled meanwhile
+    if (call.ended) return; // cancelled meanwhile
     const address = cfg.sip.publicAddress ?? (await localAddressFor(inc.remote.address));
     const sessionId = this.sessionId++;
     const answer = answerOffer(inc.body.toString('utf8'), {
@@ -148,6 +148,11 @@ export class CallManager {
     call.sockets = { rtp: alloc.rtp, rtcp: alloc.rtcp };
     const session = this.createSession(answer.media, call.sockets, cfg, log);
     call.session = session;
+    if (cfg.sip.answerDelayMs > 0) {
+      inc.progress(180);
+      await new Promise((r) => setTimeout(r, cfg.sip.answerDelayMs));
+      if (call.ended) return; // CANCEL while ringing: the stack answered 487
+    }
     call.state = 'answering';
     try {
       call.dialog = await inc.accept({ body: Buffer.from(answer.sdp), contentType: 'application/sdp' });

@@ -66,6 +66,11 @@ export class Call {
     readonly log: Logger,
   ) {}
 
+  /** True once the call ended (re-read after every await: a CANCEL or BYE may end it meanwhile). */
+  get ended(): boolean {
+    return this.state === 'ended';
+  }
+
   get callId(): string {
     return this.incoming.callId;
   }

@@ -22,6 +22,7 @@ export const GLOBAL_ENV: Readonly<Record<string, readonly string[]>> = {
   SIP_TURN_SERVER: ['sip', 'turn_server'],
   SIP_USER_AGENT: ['sip', 'user_agent'],
   SIP_MAX_CONCURRENT_CALLS: ['sip', 'max_concurrent_calls'],
+  SIP_ANSWER_DELAY_MS: ['sip', 'answer_delay_ms'],
   SIP_RECORD_CALLS: ['recording', 'enabled'],
   SIP_RECORDING_PATH: ['recording', 'path'],
   SIP_RECORDING_RETENTION_DAYS: ['recording', 'retention_days'],

@@ -190,6 +190,7 @@ function validate(raw: Raw, problems: ConfigProblem[]): DaemonConfig {
       tls,
       userAgent: r.str(sipRaw, 'user_agent', 'sip.') ?? 'voice-assistant',
       maxConcurrentCalls: r.int(sipRaw, 'max_concurrent_calls', 'sip.', 100, 1, 100000),
+      answerDelayMs: r.int(sipRaw, 'answer_delay_ms', 'sip.', 0, 0, 60000),
       t1Ms: r.int(sipRaw, 't1_ms', 'sip.', 500, 50, 10000),
       accounts,
     },

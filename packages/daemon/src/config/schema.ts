@@ -87,6 +87,8 @@ export interface SipConfig {
   readonly userAgent: string;
   /** Concurrent calls accepted before answering 486 Busy Here, default 100. */
   readonly maxConcurrentCalls: number;
+  /** Ring (180 Ringing) this long before answering, default 0 ms (answer at once). */
+  readonly answerDelayMs: number;
   /** RFC 3261 T1, default 500 ms. */
   readonly t1Ms: number;
   readonly accounts: readonly AccountConfig[];
