@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseAuthParams } from './auth-params.js';
-import { buildAuthorization, chooseChallenge, computeDigest, formatNc, parseChallenge } from './digest.js';
+import {
+  buildAuthorization,
+  chooseChallenge,
+  computeDigest,
+  formatNc,
+  parseChallenge,
+  parseChallenges,
+} from './digest.js';
 import { DigestClient } from './digest-client.js';
 
 // RFC 7616 §3.9.1 (password "Circle of Life", errata 4495).
@@ -136,6 +143,17 @@ describe('parseChallenge / chooseChallenge', () => {
     expect(parseChallenge('Digest realm="a"')).toBeUndefined();
     expect(parseChallenge('Digest realm="a, nonce="n"')).toBeUndefined();
     expect(parseChallenge('Digest realm="a", nonce="n", algorithm=SHA-1')?.algorithm).toBeUndefined();
+  });
+
+  it('reads several challenges from one line (RFC 7235 §4.1)', () => {
+    const cs = parseChallenges(
+      'Basic realm="x", Digest realm="r", nonce="1", qop="auth,auth-int", Digest realm="r", nonce="2", algorithm=SHA-256',
+    );
+    expect(cs.map((c) => [c.nonce, c.algorithm, c.qop])).toEqual([
+      ['1', 'MD5', ['auth', 'auth-int']],
+      ['2', 'SHA-256', []],
+    ]);
+    expect(chooseChallenge(cs)?.nonce).toBe('2');
   });
 
   it('chooses the strongest supported algorithm (RFC 8760 §2.4)', () => {

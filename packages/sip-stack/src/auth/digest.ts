@@ -3,7 +3,7 @@
  * MD5, SHA-256 and SHA-512/256, their `-sess` variants, qop `auth` / `auth-int`, userhash.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { parseAuthParams } from './auth-params.js';
+import { type AuthParams, parseAuthChallenges } from './auth-params.js';
 
 /** Algorithm names as registered (RFC 7616 §6.1). */
 export type DigestAlgorithm =
@@ -55,14 +55,8 @@ function strength(alg: DigestAlgorithm | undefined): number {
   return 1;
 }
 
-/**
- * Parse a `Digest` challenge. Undefined for other schemes or when realm or nonce is
- * missing. An absent algorithm means MD5 (RFC 7616 §3.3); an unknown one leaves
- * `algorithm` undefined (the challenge cannot be answered).
- */
-export function parseChallenge(headerValue: string): DigestChallenge | undefined {
-  const ap = parseAuthParams(headerValue);
-  if (ap === undefined || ap.scheme.toLowerCase() !== 'digest') return undefined;
+function toChallenge(ap: AuthParams): DigestChallenge | undefined {
+  if (ap.scheme.toLowerCase() !== 'digest') return undefined;
   const p = ap.params;
   const realm = p.get('realm');
   const nonce = p.get('nonce');
@@ -76,6 +70,7 @@ export function parseChallenge(headerValue: string): DigestChallenge | undefined
     realm,
     nonce,
     opaque: p.get('opaque'),
+    // RFC 7616 §3.3: an absent algorithm means MD5.
     algorithm: algorithmRaw === undefined ? 'MD5' : ALGORITHMS[algorithmRaw.toLowerCase()],
     algorithmRaw,
     qop,
@@ -85,6 +80,29 @@ export function parseChallenge(headerValue: string): DigestChallenge | undefined
     charset: p.get('charset'),
     params: p,
   };
+}
+
+/**
+ * Every `Digest` challenge of a WWW-Authenticate / Proxy-Authenticate value (one line
+ * may hold several, RFC 7235 §4.1); other schemes and challenges lacking realm or nonce
+ * are skipped.
+ */
+export function parseChallenges(headerValue: string): DigestChallenge[] {
+  const out: DigestChallenge[] = [];
+  for (const ap of parseAuthChallenges(headerValue)) {
+    const c = toChallenge(ap);
+    if (c !== undefined) out.push(c);
+  }
+  return out;
+}
+
+/**
+ * Parse a `Digest` challenge (the first one in the value). Undefined for other schemes
+ * or when realm or nonce is missing. An absent algorithm means MD5 (RFC 7616 §3.3); an
+ * unknown one leaves `algorithm` undefined (the challenge cannot be answered).
+ */
+export function parseChallenge(headerValue: string): DigestChallenge | undefined {
+  return parseChallenges(headerValue)[0];
 }
 
 /**
