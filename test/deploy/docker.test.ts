@@ -162,3 +162,40 @@ describe('.dockerignore', () => {
       expect(ignored.some((i) => i === p || i === `${p}/` || i === `/${p}`)).toBe(false);
   });
 });
+
+type DockerfileValidate = (
+  text: string,
+) => { severity?: number; message: string; range: { start: { line: number } } }[];
+/** dockerfile-utils (the Docker language server's validator), when installed as a devDependency. */
+async function loadDockerfileValidator(): Promise<DockerfileValidate | undefined> {
+  const spec = 'dockerfile-utils';
+  try {
+    const mod = (await import(/* @vite-ignore */ spec)) as {
+      validate?: DockerfileValidate;
+      default?: { validate?: DockerfileValidate };
+    };
+    return mod.validate ?? mod.default?.validate;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('Dockerfile against dockerfile-utils', async () => {
+  const validate = await loadDockerfileValidator();
+  if (!validate)
+    console.warn(
+      'test/deploy: dockerfile-utils not installed, Dockerfile lint skipped (pnpm add -Dw dockerfile-utils@^0.16.3)',
+    );
+
+  it.skipIf(!validate)('has no diagnostic at all', () => {
+    const found = (validate as DockerfileValidate)(readRepoFile('Dockerfile')).map(
+      (d) => `line ${d.range.start.line + 1}: ${d.message}`,
+    );
+    expect(found).toEqual([]);
+  });
+
+  it.skipIf(!validate)('flags a broken Dockerfile (the validator is live)', () => {
+    const broken = readRepoFile('Dockerfile').replace('5060/udp', '5060/udpx');
+    expect((validate as DockerfileValidate)(broken).map((d) => d.message)).toContain('Invalid proto: udpx');
+  });
+});
