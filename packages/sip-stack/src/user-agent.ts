@@ -44,13 +44,23 @@ export interface RespondOptions {
   readonly contentType?: string;
 }
 
+/** Events of {@link UserAgent}. */
+export interface UserAgentEvents {
+  invite: [call: IncomingCall];
+  message: [req: SipRequest, respond: (status: number, opts?: RespondOptions) => void];
+  error: [err: Error];
+}
+
 /**
  * A SIP user agent. Events: `invite` (IncomingCall) for each new dialog-creating INVITE
  * (for any user part; with no listener the stack answers 480); `message` (req, respond)
  * for out-of-dialog MESSAGE (405 when nobody listens); `error` (Error) for non-fatal
  * socket errors, only emitted while an `error` listener is attached.
  */
-export class UserAgent extends EventEmitter implements CallHost, RegistrationHost, OutgoingCallHost {
+export class UserAgent
+  extends EventEmitter<UserAgentEvents>
+  implements CallHost, RegistrationHost, OutgoingCallHost
+{
   readonly options: ResolvedUserAgentOptions;
   private readonly transportLayer: TransportLayer;
   private readonly transactions: TransactionLayer;

@@ -47,6 +47,14 @@ export class DialogStateError extends Error {
   override readonly name = 'DialogStateError';
 }
 
+/** Events of {@link Dialog}. */
+export interface DialogEvents {
+  bye: [req: SipRequest];
+  reinvite: [req: SipRequest, respond: ReinviteResponder];
+  info: [req: SipRequest];
+  terminated: [info: { reason: DialogTerminationReason }];
+}
+
 /** The construction parameters of a {@link Dialog}. */
 export interface DialogInit {
   readonly role: 'uac' | 'uas';
@@ -72,7 +80,7 @@ export interface DialogInit {
  * A dialog. Events: `bye` (req) after we answered 200; `reinvite` (req, respond) for a
  * re-INVITE or UPDATE; `info` (req) after we answered 200; `terminated` ({ reason }).
  */
-export class Dialog extends EventEmitter {
+export class Dialog extends EventEmitter<DialogEvents> {
   readonly id: string;
   readonly callId: string;
   readonly localTag: string;

@@ -73,6 +73,15 @@ export interface RegistrationHost {
   newTag(): string;
 }
 
+/** Events of {@link Registration}. */
+export interface RegistrationEvents {
+  state: [state: RegistrationState];
+  registered: [info: { expiresSec: number }];
+  failed: [error: RegistrationError];
+  unregistered: [];
+  disposed: [];
+}
+
 /** Most challenge/423 rounds in one attempt before it counts as a failure. */
 const MAX_ROUNDS = 4;
 
@@ -81,7 +90,7 @@ const MAX_ROUNDS = 4;
  * ({ expiresSec }), `failed` (RegistrationError; a retry follows with backoff),
  * `unregistered` (), `disposed` ().
  */
-export class Registration extends EventEmitter {
+export class Registration extends EventEmitter<RegistrationEvents> {
   private stateValue: RegistrationState = 'unregistered';
   private granted: number | undefined;
   private error: RegistrationError | undefined;

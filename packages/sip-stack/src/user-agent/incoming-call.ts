@@ -28,6 +28,12 @@ export interface CallHost extends DialogHost {
   callEnded(call: IncomingCall): void;
 }
 
+/** Events of {@link IncomingCall}. `terminated` reasons: rejected, cancelled, transport, or the dialog's. */
+export interface IncomingCallEvents {
+  cancel: [];
+  terminated: [info: { reason: string }];
+}
+
 const EMPTY_NAME_ADDR: NameAddr = { uri: '', params: new Map() };
 
 /**
@@ -35,7 +41,7 @@ const EMPTY_NAME_ADDR: NameAddr = { uri: '', params: new Map() };
  * 200 to the CANCEL and 487 to the INVITE), `terminated` (the call ended: rejected,
  * cancelled, or its dialog terminated, with `{ reason }`).
  */
-export class IncomingCall extends EventEmitter {
+export class IncomingCall extends EventEmitter<IncomingCallEvents> {
   readonly request: SipRequest;
   readonly callId: string;
   readonly from: NameAddr;
