@@ -47,3 +47,7 @@ export * from './session/rtcp-interval.js';
 export * from './session/rtcp-reporter.js';
 export * from './session/rtcp-channel.js';
 export * from './session/pcm-fifo.js';
+export * from './srtp/srtp-transform.js';
+export * from './srtp/aes-cm-hmac-transform.js';
+export * from './srtp/aes-gcm.js';
+export * from './srtp/hmac-sha1.js';

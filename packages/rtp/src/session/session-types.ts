@@ -4,7 +4,7 @@
 import type { RemoteInfo } from 'node:dgram';
 import type { AudioDecoder, AudioEncoder, CodecInfo } from '../codec/types.js';
 import type { JitterBufferStats } from '../jitter/jitter-buffer.js';
-import type { SrtpSuite } from '../sdp/types.js';
+import type { SrtpCryptoSuite } from '../srtp/srtp-suites.js';
 import type { MediaClock } from './media-clock.js';
 
 /** The subset of `dgram.Socket` a session uses (a fake in `../testing` implements it). */
@@ -51,8 +51,11 @@ export interface RtpSessionOptions {
   ptimeMs?: number;
   /** RTP and RTCP on one port (RFC 5761). Default false. */
   rtcpMux?: boolean;
-  /** SDES-keyed SRTP (RFC 4568); keys are master key || salt (30 bytes). Default plain RTP. */
-  srtp?: { suite: SrtpSuite; localKey: Buffer; remoteKey: Buffer };
+  /**
+   * SDES-keyed SRTP (RFC 4568); keys are master key || salt (30 bytes for AES-CM, 28 for
+   * AEAD_AES_128_GCM). Default plain RTP.
+   */
+  srtp?: { suite: SrtpCryptoSuite; localKey: Buffer; remoteKey: Buffer };
   /**
    * Symmetric RTP (RFC 4961) with latching: send to the source address of the received
    * media (NAT traversal). Default true.

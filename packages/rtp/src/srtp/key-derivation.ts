@@ -31,7 +31,7 @@ export function deriveSessionKey(
 ): Buffer {
   const r = kdr > 0 ? Math.floor(index / kdr) : 0;
   const iv = Buffer.alloc(16);
-  masterSalt.copy(iv, 0, 0, 14);
+  masterSalt.copy(iv, 0, 0, Math.min(14, masterSalt.length)); // shorter salts are right-padded
   // key_id (56 bits: 8-bit label, 48-bit r) is right-aligned in the 112-bit salt: bytes 7..13.
   iv[7] = iv[7]! ^ label;
   const rHigh = Math.floor(r / 0x1_0000_0000);
@@ -50,15 +50,23 @@ export interface SrtpSessionKeys {
   readonly rtcpSalt: Buffer;
 }
 
-/** Derive all six session keys for AES-128 / HMAC-SHA1 (16-byte key, 20-byte auth key, 14-byte salt). */
-export function deriveSrtpSessionKeys(masterKey: Buffer, masterSalt: Buffer): SrtpSessionKeys {
+/**
+ * Derive the six session keys: cipher keys as long as the master key, 20-byte auth keys,
+ * salts of `saltLength` (14 for AES-CM; 12 for GCM, whose 12-byte master salt is
+ * right-padded with zeros to the 112-bit KDF input, RFC 7714 §11).
+ */
+export function deriveSrtpSessionKeys(
+  masterKey: Buffer,
+  masterSalt: Buffer,
+  saltLength = 14,
+): SrtpSessionKeys {
   const d = (label: number, len: number): Buffer => deriveSessionKey(masterKey, masterSalt, label, len);
   return {
     rtpCipherKey: d(SrtpLabel.rtpEncryption, masterKey.length),
     rtpAuthKey: d(SrtpLabel.rtpAuthentication, 20),
-    rtpSalt: d(SrtpLabel.rtpSalt, 14),
+    rtpSalt: d(SrtpLabel.rtpSalt, saltLength),
     rtcpCipherKey: d(SrtpLabel.rtcpEncryption, masterKey.length),
     rtcpAuthKey: d(SrtpLabel.rtcpAuthentication, 20),
-    rtcpSalt: d(SrtpLabel.rtcpSalt, 14),
+    rtcpSalt: d(SrtpLabel.rtcpSalt, saltLength),
   };
 }
