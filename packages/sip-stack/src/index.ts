@@ -5,7 +5,7 @@ export type { Clock, TimerHandle } from './clock.js';
 export * from './message/parse.js';
 export * from './message/serialize.js';
 export * from './message/headers.js';
-export * from './message/params.js';
+export { formatParams, parseParams, quote, unquote } from './message/params.js';
 export * from './message/uri.js';
 export * from './message/name-addr.js';
 export * from './message/via.js';
@@ -18,13 +18,13 @@ export * from './auth/digest.js';
 export * from './auth/digest-client.js';
 // Transport, transactions, dialogs, registration and the user agent.
 export * from './user-agent.js';
-export type { RespondOptions } from './user-agent.js';
 export { Dialog, DialogStateError } from './dialog/dialog.js';
 export type {
   DialogState,
   DialogTerminationReason,
   DialogRequestOptions,
   ReinviteResponder,
+  DialogEvents,
 } from './dialog/dialog.js';
 export { Registration } from './registration/registration.js';
 export type {

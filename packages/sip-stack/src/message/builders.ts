@@ -46,7 +46,7 @@ export function createResponse(
   opts: CreateResponseOptions = {},
 ): SipResponse {
   const headers: SipHeader[] = [];
-  for (const h of req.headers) if (h.name === 'Via') headers.push(h);
+  for (const h of req.headers) if (canonicalHeaderName(h.name) === 'Via') headers.push(h);
   for (const name of ['From', 'To', 'Call-ID', 'CSeq']) {
     let value = getHeader(req, name);
     if (value === undefined) continue;
