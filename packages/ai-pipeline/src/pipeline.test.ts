@@ -61,6 +61,30 @@ describe('VoicePipeline: a conversation', () => {
     expect(h.events.metrics[0]).toMatchObject({ vadEndToSttFinalMs: 300, totalMs: 300 });
   });
 
+  it('accounts for every millisecond: STT, LLM and TTS delays land in their own buckets', async () => {
+    const h = createPipelineHarness({ llmScript: [['Right away. ', 'Anything else?']] });
+    h.llm.firstTokenDelayMs = 400;
+    h.tts.firstAudioDelayMs = 150;
+    h.pipeline.start();
+    await h.silence(100);
+    await h.speak(400);
+    await h.silence(500);
+    h.clock.advance(250);
+    h.stt.say('book me a cab');
+    await h.silence(600);
+    expect(h.events.metrics).toEqual([
+      {
+        vadEndToSttFinalMs: 250,
+        sttFinalToLlmFirstTokenMs: 400,
+        llmFirstTokenToTtsFirstAudioMs: 150,
+        ttsFirstAudioToFirstFrameOutMs: 0,
+        totalMs: 800,
+        endpointingMs: 500,
+      },
+    ]);
+    expect(h.pipeline.turnMetrics).toEqual(h.events.metrics);
+  });
+
   it('abandons a turn with no words after the STT final timeout', async () => {
     const h = createPipelineHarness({ timeouts: { sttFinalMs: 800 } });
     h.pipeline.start();

@@ -56,17 +56,22 @@ export class FakeClock implements Clock {
   }
 
   /**
-   * Moves time forward by `ms` in `stepMs` steps, awaiting pending promise callbacks
-   * after each step so async code driven by timers makes progress.
+   * Moves time forward by `ms`, stopping at each due timer: the timer fires at its exact
+   * deadline and pending promise callbacks run before time moves on, so async code
+   * resumed by a timer sees the right `now()`.
    */
-  async advanceAsync(ms: number, stepMs = 20): Promise<void> {
-    let left = ms;
-    while (left > 0) {
-      const step = Math.min(stepMs, left);
-      this.advance(step);
-      left -= step;
+  async advanceAsync(ms: number): Promise<void> {
+    const target = this.current + ms;
+    for (;;) {
+      const due = this.nextDue(target);
+      if (!due) break;
+      this.timers = this.timers.filter((t) => t !== due);
+      this.current = due.at;
+      due.fn();
       await flushMicrotasks();
     }
+    this.current = target;
+    await flushMicrotasks();
   }
 
   private nextDue(target: number): FakeTimer | undefined {

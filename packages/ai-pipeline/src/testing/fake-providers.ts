@@ -1,3 +1,4 @@
+import { sleep, type Clock } from '../clock.js';
 import type { ProviderError } from '../errors.js';
 import { samplesPerFrame } from '../frames.js';
 import type { LlmChunk, LlmProvider, LlmRequest } from '../llm/types.js';
@@ -52,8 +53,14 @@ export class ScriptedLlm implements LlmProvider {
   readonly requests: LlmRequest[] = [];
   /** Fallback answer when the script is exhausted. */
   defaultAnswer: readonly (LlmChunk | string)[] = ['OK.'];
+  /** Simulated time to first token (ms on `clock`). Default 0: none. */
+  firstTokenDelayMs = 0;
 
-  constructor(readonly script: ScriptedLlmTurn[] = []) {}
+  /** @param clock needed only for `firstTokenDelayMs` */
+  constructor(
+    readonly script: ScriptedLlmTurn[] = [],
+    readonly clock?: Clock,
+  ) {}
 
   async *stream(request: LlmRequest): AsyncIterable<LlmChunk> {
     this.requests.push({ ...request, messages: [...request.messages] });
@@ -65,6 +72,8 @@ export class ScriptedLlm implements LlmProvider {
       );
       return;
     }
+    if (this.firstTokenDelayMs > 0 && this.clock)
+      await sleep(this.clock, this.firstTokenDelayMs, request.signal);
     for (const c of turn as readonly (LlmChunk | string)[]) {
       await Promise.resolve();
       if (request.signal.aborted) throw request.signal.reason as Error;
@@ -84,10 +93,14 @@ export class ScriptedTts implements TtsProvider {
   readonly failures: ProviderError[] = [];
   /** When true, every request waits for abort (a hung provider). */
   hang = false;
+  /** Simulated time to first audio (ms on `clock`). Default 0: none. */
+  firstAudioDelayMs = 0;
 
+  /** @param clock needed only for `firstAudioDelayMs` */
   constructor(
     readonly framesPerSentence = 10,
     readonly outputRate?: number,
+    readonly clock?: Clock,
   ) {}
 
   async *synthesize(request: TtsRequest): AsyncIterable<TtsChunk> {
@@ -99,6 +112,8 @@ export class ScriptedTts implements TtsProvider {
         request.signal.addEventListener('abort', () => reject(request.signal.reason as Error)),
       );
     }
+    if (this.firstAudioDelayMs > 0 && this.clock)
+      await sleep(this.clock, this.firstAudioDelayMs, request.signal);
     const rate = this.outputRate ?? request.sampleRate;
     const n = samplesPerFrame(rate);
     for (let i = 0; i < this.framesPerSentence; i++) {

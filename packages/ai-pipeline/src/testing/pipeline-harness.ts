@@ -37,8 +37,8 @@ export function createPipelineHarness(
 ): PipelineHarness {
   const clock = new FakeClock(0);
   const stt = new ScriptedStt();
-  const llm = new ScriptedLlm(options.llmScript ?? []);
-  const tts = new ScriptedTts(options.ttsFrames ?? 10);
+  const llm = new ScriptedLlm(options.llmScript ?? [], clock);
+  const tts = new ScriptedTts(options.ttsFrames ?? 10, undefined, clock);
   const pipeline = new VoicePipeline({
     stt,
     llm,
@@ -70,7 +70,7 @@ export function createPipelineHarness(
   let frameIndex = 0;
   const push = async (ms: number, frame: () => Int16Array): Promise<void> => {
     for (let t = 0; t < ms; t += 20) {
-      clock.advance(20);
+      await clock.advanceAsync(20);
       pipeline.pushAudio(frame());
       await flushMicrotasks(2);
     }
