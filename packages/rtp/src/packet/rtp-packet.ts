@@ -13,6 +13,8 @@ export const ONE_BYTE_EXTENSION_PROFILE = 0xbede;
 export const TWO_BYTE_EXTENSION_PROFILE = 0x1000;
 
 const fail = (reason: string): RtpParseResult => ({ ok: false, reason });
+/** Shared empty CSRC list: the common case allocates nothing. */
+const NO_CSRC: readonly number[] = Object.freeze([]);
 
 /**
  * Parse an RTP packet. Returns `{ ok: false, reason }` for anything malformed: short
@@ -31,8 +33,12 @@ export function parseRtpPacket(buf: Buffer): RtpParseResult {
   const csrcCount = b0 & 0x0f;
   let offset = RTP_HEADER_SIZE + csrcCount * 4;
   if (offset > len) return fail('CSRC list runs past the end');
-  const csrc: number[] = [];
-  for (let i = 0; i < csrcCount; i++) csrc.push(buf.readUInt32BE(RTP_HEADER_SIZE + i * 4));
+  let csrc: readonly number[] = NO_CSRC;
+  if (csrcCount > 0) {
+    const list: number[] = [];
+    for (let i = 0; i < csrcCount; i++) list.push(buf.readUInt32BE(RTP_HEADER_SIZE + i * 4));
+    csrc = list;
+  }
 
   let extension: RtpHeaderExtension | undefined;
   if (hasExtension) {
