@@ -167,6 +167,31 @@ describe('UserAgent core', () => {
     expect(s.statuses().at(-1)).toBe('SIP/2.0 481 Call/Transaction Does Not Exist');
   });
 
+  it('reject() sends the final response, retransmits it until the ACK, and checks its status', async () => {
+    const s = await setup();
+    const ended: unknown[] = [];
+    s.ua.on('invite', (c: IncomingCall) => {
+      expect(() => c.reject(200)).toThrow(RangeError);
+      c.on('terminated', (e) => ended.push(e));
+      c.reject(486, { headers: [{ name: 'Retry-After', value: '30' }] });
+    });
+    s.transport.inject(rawRequest());
+    expect(s.statuses()).toEqual(['SIP/2.0 486 Busy Here']);
+    expect(s.transport.last()!.text).toContain('Retry-After: 30');
+    expect(ended).toEqual([{ reason: 'rejected' }]);
+    s.clock.advance(500); // Timer G
+    expect(s.statuses()).toHaveLength(2);
+    s.transport.inject(rawRequest({ method: 'ACK', toTag: toTagOf(s.transport.last()!.text) }));
+    s.clock.advance(10_000);
+    expect(s.statuses()).toHaveLength(2);
+  });
+
+  it('checks Require before matching a dialog (420 for in-dialog requests too)', async () => {
+    const s = await setup();
+    s.transport.inject(rawRequest({ method: 'BYE', toTag: 'x', extra: ['Require: 100rel'] }));
+    expect(s.statuses()).toEqual(['SIP/2.0 420 Bad Extension']);
+  });
+
   it('answers a retransmitted INVITE with the last response', async () => {
     const s = await setup();
     s.ua.on('invite', (c: IncomingCall) => c.progress(180));

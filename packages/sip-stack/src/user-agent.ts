@@ -281,6 +281,9 @@ export class UserAgent
   // ---- request dispatch ----
 
   private onRequest(req: SipRequest, info: MessageInfo, tx: ServerTransaction, source: MessageSource): void {
+    // RFC 3261 §8.2: method, URI scheme, Require and syntax checks come before dialog matching.
+    const failure = checkRequest(req, this.options.supported);
+    if (failure) return this.reply(tx, failure.status, { reason: failure.reason, headers: failure.headers });
     if (info.toTag !== undefined) {
       // RFC 3261 §12.2.2: in-dialog request; no dialog -> 481.
       const dialog = this.dialogs.get(dialogId(info.callId, info.toTag, info.fromTag ?? ''));
@@ -288,8 +291,6 @@ export class UserAgent
       else this.reply(tx, 481);
       return;
     }
-    const failure = checkRequest(req, this.options.supported);
-    if (failure) return this.reply(tx, failure.status, { reason: failure.reason, headers: failure.headers });
     switch (req.method) {
       case 'INVITE':
         return this.onInvite(info, tx as InviteServerTransaction, source);
