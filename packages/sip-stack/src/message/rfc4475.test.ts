@@ -188,9 +188,10 @@ const TABLE: Record<string, Expectation> = {
   quotbal: { section: '3.1.2.6', outcome: 'reject', status: 400 }, // unterminated quote in To
   ltgtruri: { section: '3.1.2.7', outcome: 'reject', status: 400 }, // <sip:...> as Request-URI
   lwsruri: { section: '3.1.2.8', outcome: 'parse-error', status: 400 }, // "sip:user@example.com; lr"
+  // lwsstart/trws: "acceptable to reject as malformed"; we take the strict option.
   lwsstart: { section: '3.1.2.9', outcome: 'parse-error', status: 400 }, // several SP in request line
   trws: { section: '3.1.2.10', outcome: 'parse-error', status: 400 }, // SP after SIP/2.0
-  escruri: { section: '3.1.2.11', outcome: 'reject', status: 400 }, // ?Route= in Request-URI
+  escruri: { section: '3.1.2.11', outcome: 'reject', status: 400 }, // ?Route= in Request-URI ("acceptable")
   baddate: {
     section: '3.1.2.12',
     // "shouldn't [reject] unless the contents of the Date header field were actually important"
@@ -198,7 +199,7 @@ const TABLE: Record<string, Expectation> = {
     check: (m) => expect(getHeader(m, 'Date')).toBe('Fri, 01 Jan 2010 16:00:00 EST'),
   },
   regbadct: { section: '3.1.2.13', outcome: 'reject', status: 400 }, // addr-spec with ? not in <>
-  badaspec: { section: '3.1.2.14', outcome: 'reject', status: 400 }, // "< sip:... >"
+  badaspec: { section: '3.1.2.14', outcome: 'reject', status: 400 }, // "< sip:... >" ("reasonable")
   baddn: { section: '3.1.2.15', outcome: 'reject', status: 400 }, // unquoted "Bell, Alexander"
   badvers: { section: '3.1.2.16', outcome: 'parse-error', status: 505 }, // SIP/7.0
   mismatch01: { section: '3.1.2.17', outcome: 'reject', status: 400 }, // OPTIONS vs CSeq INVITE
@@ -206,7 +207,7 @@ const TABLE: Record<string, Expectation> = {
   bigcode: { section: '3.1.2.19', outcome: 'drop' }, // status 4294967301
 
   // §3.2 Transaction layer.
-  badbranch: { section: '3.2.1', outcome: 'reject', status: 400 }, // branch=z9hG4bK only
+  badbranch: { section: '3.2.1', outcome: 'reject', status: 400 }, // branch=z9hG4bK only (400 or RFC 2543 fallback)
 
   // §3.3 Application layer.
   insuf: { section: '3.3.1', outcome: 'parse-error', status: 400 }, // no Call-ID, From, To
@@ -283,6 +284,7 @@ const TABLE: Record<string, Expectation> = {
     outcome: 'accept',
     check: (m) => expect(sipUri(na(m, 'Contact').uri).headers.get('Route')).toBe('<sip:sip.example.com>'),
   },
+  // sdp01: Accept lacks application/sdp: 406 (400 is also appropriate per the RFC).
   sdp01: {
     section: '3.3.15',
     outcome: 'reject',
