@@ -31,6 +31,7 @@ export type {
   RegistrationOptions,
   RegistrationState,
   RegistrationError,
+  RegistrationEvents,
 } from './registration/registration.js';
 export type { RetryOptions } from './registration/backoff.js';
 export { UdpTransport } from './transport/udp-transport.js';

@@ -33,6 +33,7 @@ import { Registration } from './registration/registration.js';
 
 export type { TransportConfig, UserAgentOptions } from './user-agent/options.js';
 export { IncomingCall, CallStateError } from './user-agent/incoming-call.js';
+export type { IncomingCallEvents } from './user-agent/incoming-call.js';
 export { CallFailedError } from './user-agent/outgoing-call.js';
 export type { InviteOptions } from './user-agent/outgoing-call.js';
 
