@@ -1,12 +1,24 @@
 /** Manually advanced {@link MediaClock} for unit tests: no timers, no sleeps. */
 import type { MediaClock, MediaTickHandler } from '../session/media-clock.js';
 
-/** A media clock driven by {@link FakeMediaClock.advance}. Starts at `startMs` (default 0). */
+interface Scheduled {
+  readonly atMs: number;
+  readonly seq: number;
+  readonly fn: () => void;
+}
+
+/**
+ * A media clock driven by {@link FakeMediaClock.advance}. Starts at `startMs` (default 0).
+ * Besides periodic ticks it runs one-shot callbacks scheduled with {@link FakeMediaClock.at}
+ * (e.g. delayed packet deliveries), all in time order.
+ */
 export class FakeMediaClock implements MediaClock {
   readonly periodMs: number;
   private current: number;
   private nextTick: number;
   private readonly handlers = new Set<MediaTickHandler>();
+  private scheduled: Scheduled[] = [];
+  private seq = 0;
 
   constructor(opts: { periodMs?: number; startMs?: number } = {}) {
     this.periodMs = opts.periodMs ?? 20;
@@ -28,10 +40,24 @@ export class FakeMediaClock implements MediaClock {
     return this.handlers.size;
   }
 
-  /** Move time forward by `ms`, running every tick whose deadline is reached. */
+  /** Run `fn` once when time reaches `atMs` (callbacks at a tick's time run before the tick). */
+  at(atMs: number, fn: () => void): void {
+    this.scheduled.push({ atMs: Math.max(atMs, this.current), seq: this.seq++, fn });
+    this.scheduled.sort((a, b) => a.atMs - b.atMs || a.seq - b.seq);
+  }
+
+  /** Move time forward by `ms`, running due callbacks and every tick whose deadline is reached. */
   advance(ms: number): void {
     const end = this.current + ms;
-    while (this.nextTick <= end) {
+    for (;;) {
+      const event = this.scheduled[0];
+      if (event && event.atMs <= end && event.atMs <= this.nextTick) {
+        this.scheduled.shift();
+        this.current = event.atMs;
+        event.fn();
+        continue;
+      }
+      if (this.nextTick > end) break;
       this.current = this.nextTick;
       this.nextTick += this.periodMs;
       for (const h of [...this.handlers]) h(this.current);

@@ -1,10 +1,12 @@
 /**
  * In-memory datagram network for session tests: sockets bound to `address:port` on a
- * {@link FakeNetwork} deliver synchronously to each other. No real sockets.
+ * {@link FakeNetwork} deliver to each other synchronously, or after a per-datagram
+ * latency on a {@link FakeMediaClock} (network jitter, reordering, loss). No real sockets.
  */
 import type { RemoteInfo } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import type { DatagramSocket } from '../session/session-types.js';
+import type { FakeMediaClock } from './fake-media-clock.js';
 
 /** A datagram as seen by the network. */
 export interface FakeDatagram {
@@ -20,6 +22,11 @@ export class FakeNetwork {
   readonly log: FakeDatagram[] = [];
   /** Return `undefined` to drop a datagram, or a (possibly modified) buffer to deliver it. */
   filter: (d: FakeDatagram) => Buffer | undefined = (d) => d.data;
+  /** One-way latency per datagram in ms (needs `clock`); 0 delivers synchronously. */
+  latencyMs: (d: FakeDatagram) => number = () => 0;
+
+  /** @param clock schedules delayed deliveries when `latencyMs` returns > 0. */
+  constructor(private readonly clock?: FakeMediaClock) {}
 
   /** Create a socket bound to `address:port`. */
   bind(address: string, port: number): FakeSocket {
@@ -34,7 +41,10 @@ export class FakeNetwork {
     const data = this.filter(d);
     if (!data) return;
     const target = this.sockets.get(`${d.to.address}:${d.to.port}`);
-    target?.receive(data, d.from);
+    const latency = this.latencyMs(d);
+    if (latency > 0 && this.clock)
+      this.clock.at(this.clock.now() + latency, () => target?.receive(data, d.from));
+    else target?.receive(data, d.from);
   }
 }
 
