@@ -7,7 +7,11 @@ import { SipStreamFramer, isKeepalive } from '../message/stream-framer.js';
 export interface StreamOptions {
   /** Largest framed message accepted. Default 65 535 bytes. */
   readonly maxMessageSize: number;
-  /** Close a connection after this long without traffic. Default 300 000 ms (5 min). */
+  /**
+   * Close an inbound connection after this long without traffic. Default 300 000 ms
+   * (5 min). Connections we opened are kept (they carry our registration flows,
+   * RFC 5626 §3.3, on which the registrar sends us requests).
+   */
   readonly idleTimeoutMs: number;
 }
 
@@ -32,11 +36,11 @@ export class StreamConnections {
   }
 
   /** Adopt a connected socket (accepted or dialled): frame it, track it, forget it on close. */
-  adopt(socket: net.Socket, remote: Endpoint): void {
+  adopt(socket: net.Socket, remote: Endpoint, outbound = false): void {
     const key = endpointKey(remote);
     this.byKey.set(key, socket);
     socket.setNoDelay(true);
-    socket.setTimeout(this.opts.idleTimeoutMs, () => socket.destroy());
+    if (!outbound) socket.setTimeout(this.opts.idleTimeoutMs, () => socket.destroy());
     const framer = new SipStreamFramer({ maxMessageSize: this.opts.maxMessageSize });
     socket.on('data', (chunk: Buffer) => this.onData(socket, framer, chunk, remote));
     socket.on('error', (err) => this.handlers?.onError?.(err));
@@ -71,7 +75,7 @@ export class StreamConnections {
         pending = dial().then(
           (s) => {
             this.pendingByKey.delete(key);
-            this.adopt(s, dest);
+            this.adopt(s, dest, true);
             return s;
           },
           (err: unknown) => {

@@ -106,3 +106,26 @@ describe('UdpTransport', () => {
     s.close();
   });
 });
+
+describe('TcpTransport idle timeout', () => {
+  it('closes idle inbound connections but keeps the ones it opened', async () => {
+    const server = new TcpTransport({ host: '127.0.0.1', port: 0, idleTimeoutMs: 50 });
+    const client = new TcpTransport({ host: '127.0.0.1', port: 0, idleTimeoutMs: 50 });
+    open.push(server, client);
+    const got = collect(server);
+    collect(client);
+    await server.listen();
+    await client.listen();
+    await client.send(Buffer.from('\r\n\r\n'), {
+      protocol: 'tcp',
+      address: '127.0.0.1',
+      port: server.local.port,
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(client.hasConnection({ address: '127.0.0.1', port: server.local.port })).toBe(true);
+    await new Promise((r) => setTimeout(r, 150));
+    // the server side timed out and closed; the client noticed the close
+    expect(client.hasConnection({ address: '127.0.0.1', port: server.local.port })).toBe(false);
+    expect(got.parsed).toHaveLength(0);
+  });
+});

@@ -11,7 +11,7 @@ export interface TcpTransportOptions {
   readonly port?: number;
   /** Largest message accepted on a connection. Default 65 535 bytes. */
   readonly maxMessageSize?: number;
-  /** Idle connection timeout. Default 300 000 ms. */
+  /** Idle timeout of inbound connections (outbound ones are kept). Default 300 000 ms. */
   readonly idleTimeoutMs?: number;
   /** Outbound connect timeout. Default 10 000 ms. */
   readonly connectTimeoutMs?: number;

@@ -23,7 +23,7 @@ export interface TlsTransportOptions {
   readonly servername?: string;
   /** Largest message accepted. Default 65 535 bytes. */
   readonly maxMessageSize?: number;
-  /** Idle connection timeout. Default 300 000 ms. */
+  /** Idle timeout of inbound connections (outbound ones are kept). Default 300 000 ms. */
   readonly idleTimeoutMs?: number;
   /** Outbound connect + handshake timeout. Default 10 000 ms. */
   readonly connectTimeoutMs?: number;
