@@ -216,6 +216,20 @@ describe('RtpSession', () => {
     expect(n).toBe(1);
   });
 
+  it('restarts the media timeout when resuming from hold', () => {
+    const { b, clock } = setup({ mediaTimeoutMs: 1000 });
+    let n = 0;
+    b.on('timeout', () => n++);
+    b.setDirection('inactive');
+    clock.advance(5000);
+    expect(n).toBe(0);
+    b.setDirection('sendrecv');
+    clock.advance(900);
+    expect(n).toBe(0);
+    clock.advance(200);
+    expect(n).toBe(1);
+  });
+
   it('counts malformed and foreign payload types, never throws', () => {
     const { b, sb, clock } = setup();
     sb.receive(Buffer.from([1, 2, 3]), { address: '10.0.0.1', port: 4000 });

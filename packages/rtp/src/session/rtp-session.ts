@@ -173,11 +173,24 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.remote = { ...remote };
     this.latched = false;
     this.rtcpRemote = undefined;
+    this.restartMediaTimeout();
   }
 
   /** RFC 3264 direction: what we send and what we play out. */
   setDirection(d: MediaDirection): void {
+    const wasReceiving = this.receiving();
     this.direction = d;
+    // Resuming from hold: the media timeout counts from now, not from the last packet.
+    if (!wasReceiving && this.receiving()) this.restartMediaTimeout();
+  }
+
+  private receiving(): boolean {
+    return this.direction === 'sendrecv' || this.direction === 'recvonly';
+  }
+
+  private restartMediaTimeout(): void {
+    this.lastRtpMs = this.clock.now();
+    this.timedOut = false;
   }
 
   /** Statistics snapshot. */
@@ -302,7 +315,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (++this.tickCount < this.ticksPerPtime) return;
     this.tickCount = 0;
     this.lastTickMs = nowMs;
-    const receiving = this.direction === 'sendrecv' || this.direction === 'recvonly';
+    const receiving = this.receiving();
     if (receiving) this.playout(nowMs);
     const d = this.dtmfRx.poll(nowMs); // lost end packets (RFC 4733 §2.5.2.2)
     if (d) this.emit('dtmf', { digit: d.digit, durationMs: d.durationMs, source: 'rfc4733' });
