@@ -131,6 +131,9 @@ describe('UserAgent core', () => {
     expect(byes).toBe(1);
     expect(ended).toEqual([{ reason: 'remote-bye' }]);
     expect(s.ua.dialogCount).toBe(0);
+    s.clock.advance(64 * 500);
+    expect(s.ua.stats).toEqual({ dialogs: 0, pendingCalls: 0, clientTransactions: 0, serverTransactions: 0 });
+    expect(s.clock.pending()).toBe(0);
   });
 
   it('rejects accept() and sends BYE when no ACK arrives within 64*T1', async () => {
@@ -165,6 +168,9 @@ describe('UserAgent core', () => {
     // a CANCEL matching nothing -> 481
     s.transport.inject(rawRequest({ method: 'CANCEL', branch: 'z9hG4bK-other' }));
     expect(s.statuses().at(-1)).toBe('SIP/2.0 481 Call/Transaction Does Not Exist');
+    s.clock.advance(64 * 500);
+    expect(s.ua.stats).toEqual({ dialogs: 0, pendingCalls: 0, clientTransactions: 0, serverTransactions: 0 });
+    expect(s.clock.pending()).toBe(0);
   });
 
   it('reject() sends the final response, retransmits it until the ACK, and checks its status', async () => {

@@ -205,6 +205,22 @@ export class UserAgent
     return this.transactions.sendRequest(req, target, tu);
   }
 
+  /** Live object counts (for metrics and leak checks). */
+  get stats(): {
+    dialogs: number;
+    pendingCalls: number;
+    clientTransactions: number;
+    serverTransactions: number;
+  } {
+    const t = this.transactions.size;
+    return {
+      dialogs: this.dialogs.size,
+      pendingCalls: this.calls.size,
+      clientTransactions: t.clients,
+      serverTransactions: t.servers,
+    };
+  }
+
   /** Number of live dialogs (for metrics). */
   get dialogCount(): number {
     return this.dialogs.size;
