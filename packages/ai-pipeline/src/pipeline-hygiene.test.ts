@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from './errors.js';
 import { flushMicrotasks } from './testing/fake-clock.js';
+import type { ScriptedLlm } from './testing/fake-providers.js';
 import { createPipelineHarness, type PipelineHarness } from './testing/pipeline-harness.js';
 
 async function userSays(h: PipelineHarness, text: string): Promise<void> {
@@ -152,6 +153,30 @@ describe('VoicePipeline: provider failures never leave dead air', () => {
       { type: 'hangup', reason: 'provider-failure' },
     ]);
     expect(h.events.errors).toMatchObject([{ stage: 'tts', retryable: false }]);
+  });
+
+  it('a TTS failure mid-reply stops the LLM stream at once and falls back', async () => {
+    const h = createPipelineHarness({ timeouts: { llmIdleMs: 60_000 } });
+    let llmAborted = false;
+    (h.llm as { stream: ScriptedLlm['stream'] }).stream = async function* (req) {
+      yield { type: 'text', text: 'Hello there. ' };
+      await new Promise((_, reject) =>
+        req.signal.addEventListener('abort', () => {
+          llmAborted = true;
+          reject(req.signal.reason as Error);
+        }),
+      );
+    };
+    h.tts.failures.push(new ProviderError('tts', 'voice deleted', false, { status: 404 }));
+    h.pipeline.start();
+    await h.silence(100);
+    await userSays(h, 'hi');
+    expect(llmAborted).toBe(true);
+    expect(h.events.errors).toMatchObject([{ stage: 'tts', retryable: false }]);
+    expect(h.events.actions).toEqual([
+      { type: 'play-apology' },
+      { type: 'hangup', reason: 'provider-failure' },
+    ]);
   });
 
   it('a fatal STT error falls back too', async () => {

@@ -59,15 +59,21 @@ export async function speakText(
  */
 export async function runLlmReply(deps: ReplyDeps, handle: SpeechHandle): Promise<ReplyResult> {
   const player = new TtsPlayer(deps, handle);
-  const playing = player.run();
-  playing.catch(() => undefined);
+  // A TTS failure stops the LLM at once, so the fallback is not delayed by it.
+  const ttsFailed = new AbortController();
+  let playerError: unknown;
+  const playing = player.run().catch((e: unknown) => {
+    playerError = e ?? new Error('tts failed');
+    ttsFailed.abort(playerError);
+  });
+  const signal = AbortSignal.any([handle.signal, ttsFailed.signal]);
   let text = '';
   let terminal: PipelineAction | undefined;
   return finish(handle, '', undefined, async () => {
     try {
       const rounds = deps.maxToolRounds ?? 4;
       for (let round = 0; round < rounds && !terminal && !handle.interrupted; round++) {
-        const { spoken, calls } = await streamRound(deps, handle, player);
+        const { spoken, calls } = await streamRound(deps, signal, player);
         text = [text, spoken].filter(Boolean).join(' ');
         if (calls.length === 0) break;
         deps.appendHistory({ role: 'assistant', content: '', toolCalls: calls });
@@ -78,17 +84,20 @@ export async function runLlmReply(deps: ReplyDeps, handle: SpeechHandle): Promis
           terminal ??= outcome.terminal;
         }
       }
+    } catch (error) {
+      throw playerError ?? error;
     } finally {
       player.end();
     }
     await playing;
+    if (playerError !== undefined) throw playerError;
   }).then((r) => ({ ...r, text, terminal }));
 }
 
 /** One LLM round: text goes to the player sentence by sentence; tool calls are returned. */
 async function streamRound(
   deps: ReplyDeps,
-  handle: SpeechHandle,
+  parent: AbortSignal,
   player: TtsPlayer,
 ): Promise<{ spoken: string; calls: LlmToolCall[] }> {
   const { clock } = deps;
@@ -103,7 +112,7 @@ async function streamRound(
         const stream = iterateWithTimeouts(
           'llm',
           (signal) => deps.llm.stream({ messages: deps.history(), tools: toolSpecs(deps.tools), signal }),
-          { ...deps.llmTimeouts, clock, parent: handle.signal },
+          { ...deps.llmTimeouts, clock, parent },
         );
         for await (const chunk of stream) {
           if (!produced) deps.onLlmFirstToken?.();
@@ -125,7 +134,7 @@ async function streamRound(
       if (rest) player.enqueue(rest);
       return { spoken: spoken.trim(), calls };
     },
-    { ...deps.llmRetry, clock, signal: handle.signal, onRetry: deps.onRetry },
+    { ...deps.llmRetry, clock, signal: parent, onRetry: deps.onRetry },
   );
 }
 
