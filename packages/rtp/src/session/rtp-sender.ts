@@ -88,6 +88,18 @@ export class RtpSender {
     return true;
   }
 
+  /**
+   * Run one ptime slot without sending (direction recvonly/inactive, RFC 3264 §5.1): the
+   * timestamp advances, one queued frame is consumed unencoded, the next packet is marked.
+   */
+  skipTick(): void {
+    this.lastTickTimestamp = this.timestamp;
+    this.timestamp = (this.timestamp + this.o.ticksPerFrame) >>> 0;
+    this.silent = true;
+    if (this.head < this.queue.length) this.queue[this.head++] = EMPTY_PCM;
+    if (this.head >= this.queue.length) this.clear();
+  }
+
   /** Run one ptime slot: send at most one packet through `send`. */
   tick(send: (packet: Buffer) => void): void {
     const ts = this.timestamp;

@@ -252,8 +252,11 @@ describe('RtpSession', () => {
     const { a, b, sa, clock, framesB } = setup();
     a.setDirection('recvonly');
     a.sendFrame(tone(0));
+    a.sendFrame(tone(1));
     clock.tick(5);
     expect(sa.sent).toHaveLength(0);
+    expect(a.queuedFrames).toBe(0); // consumed at the paced rate, not encoded
+    expect(a.stats().packetsSent).toBe(0);
     a.setDirection('sendrecv');
     b.setDirection('inactive');
     for (let i = 0; i < 10; i++) a.sendFrame(tone(i));

@@ -59,7 +59,6 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     const out = this.srtpTx ? this.srtpTx.protect(packet) : packet;
     this.o.sockets.rtp.send(out, this.remote.port, this.remote.address, this.onSendDone);
   };
-  private readonly discard = (): void => {};
 
   constructor(opts: RtpSessionOptions) {
     super();
@@ -320,7 +319,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     const d = this.dtmfRx.poll(nowMs); // lost end packets (RFC 4733 §2.5.2.2)
     if (d) this.emit('dtmf', { digit: d.digit, durationMs: d.durationMs, source: 'rfc4733' });
     const sending = this.direction === 'sendrecv' || this.direction === 'sendonly';
-    this.sender.tick(sending ? this.sendRtp : this.discard);
+    if (sending) this.sender.tick(this.sendRtp);
+    else this.sender.skipTick();
     if (
       receiving &&
       this.mediaTimeoutMs > 0 &&
