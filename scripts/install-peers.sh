@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real SIP peers and audio tools the interop tests talk to (Debian packages):
-# sipp (sip-tester), Kamailio, baresip, flite, sox. Skips what is already there.
+# sipp (sip-tester), Kamailio, baresip, flite, sox; and the validators the deployment
+# tests use: systemd-analyze (systemd) and docker-compose. Skips what is already there.
 set -euo pipefail
 pkgs=()
 command -v sipp >/dev/null 2>&1 || pkgs+=(sip-tester)
@@ -9,6 +10,8 @@ command -v baresip >/dev/null 2>&1 || pkgs+=(baresip-core)
 command -v flite >/dev/null 2>&1 || pkgs+=(flite)
 command -v sox >/dev/null 2>&1 || pkgs+=(sox)
 [ -f /usr/lib/baresip/modules/alsa.so ] || pkgs+=(baresip-core)
+command -v systemd-analyze >/dev/null 2>&1 || pkgs+=(systemd)
+command -v docker-compose >/dev/null 2>&1 || pkgs+=(docker-compose)
 if [ ${#pkgs[@]} -eq 0 ]; then
   echo "install-peers: all test peers present"
   exit 0

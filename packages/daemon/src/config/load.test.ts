@@ -15,6 +15,8 @@ describe('resolveConfig', () => {
     expect(config?.sip.accounts).toHaveLength(1);
     expect(config?.sip.accounts[0]?.server).toBeUndefined();
     expect(config?.sip.accounts[0]?.transport).toBe('udp');
+    expect(config?.sip.accounts[0]?.codecs).toEqual(['opus', 'G722', 'PCMU', 'PCMA']);
+    expect(config?.sip.accounts[0]?.srtp).toBe('optional');
     expect(Object.isFrozen(config?.sip.accounts[0])).toBe(true);
   });
 

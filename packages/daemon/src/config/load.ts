@@ -272,9 +272,9 @@ function readAccount(r: Reader, a: unknown, p: string, index: number): AccountCo
     retryInitialMs,
     retryMaxMs: Math.max(retryInitialMs, r.int(a, 'retry_max_ms', p, 60000, 100, 3_600_000)),
     codecs: r
-      .list(a, 'codecs', p, KNOWN_CODECS, ['PCMU', 'PCMA'], (s) => s.toUpperCase())
+      .list(a, 'codecs', p, KNOWN_CODECS, ['OPUS', 'G722', 'PCMU', 'PCMA'], (s) => s.toUpperCase())
       .map((c) => (c === 'OPUS' ? 'opus' : c)),
-    srtp: r.enumOf(a, 'srtp', p, SRTP, 'off'),
+    srtp: r.enumOf(a, 'srtp', p, SRTP, 'optional'),
     recordCalls: a.record_calls === undefined ? undefined : r.bool(a, 'record_calls', p, false),
     assistant: {
       systemPrompt: r.str(asst, 'system_prompt', `${p}assistant.`) ?? DEFAULT_SYSTEM_PROMPT,

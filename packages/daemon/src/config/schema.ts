@@ -50,9 +50,12 @@ export interface AccountConfig {
   readonly retryInitialMs: number;
   /** Upper bound of the retry delay, default 60000 ms. */
   readonly retryMaxMs: number;
-  /** Audio codecs in preference order, default `[PCMU, PCMA]`. */
+  /** Audio codecs in preference order, default `[opus, G722, PCMU, PCMA]` (wideband first). */
   readonly codecs: readonly string[];
-  /** SRTP policy, default `off`. */
+  /**
+   * SRTP policy, default `optional`: answer SRTP (RTP/SAVP + a=crypto) when offered, plain RTP
+   * otherwise; `mandatory` refuses plain offers with 488; `off` refuses SRTP offers.
+   */
   readonly srtp: SrtpPolicyName;
   readonly assistant: AssistantConfig;
   /** Record this account's calls (overrides the global setting). */
