@@ -154,3 +154,17 @@ describe('UAC INVITE with digest auth (RFC 3261 §22.2)', () => {
     await expect(p).rejects.toThrow(/407/);
   });
 });
+
+describe('Dialog (UAS) re-INVITE without ACK', () => {
+  it('sends BYE when the 2xx to a re-INVITE is never ACKed (§13.3.1.4)', async () => {
+    const s = await uasDialog();
+    const ended: unknown[] = [];
+    s.dialog.on('terminated', (e) => ended.push(e));
+    s.transport.inject(rawRequest({ toTag: s.tag, cseq: 2, branch: 'z9hG4bK-re', body: 'v=0\r\n' }));
+    expect(s.transport.last()!.text).toMatch(/^SIP\/2.0 200 OK/);
+    s.clock.advance(64 * 500);
+    await ticks();
+    expect(s.transport.last()!.text).toMatch(/^BYE sip:alice@127.0.0.1:5070 SIP\/2.0/);
+    expect(ended).toEqual([{ reason: 'ack-timeout' }]);
+  });
+});

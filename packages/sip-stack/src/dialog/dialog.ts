@@ -299,8 +299,12 @@ export class Dialog extends EventEmitter<DialogEvents> {
       if (status >= 200 && status < 300 && opts.body && opts.contentType) {
         this.localBody = { body: opts.body, contentType: opts.contentType };
       }
-      if (isInvite && status >= 200 && status < 300) void this.send2xx(tx, res, this.protocol !== 'udp');
-      else tx.respond(res);
+      if (isInvite && status >= 200 && status < 300) {
+        // RFC 3261 §13.3.1.4: no ACK for the 2xx within 64*T1 -> end the dialog with BYE.
+        void this.send2xx(tx, res, this.protocol !== 'udp').then((acked) => {
+          if (!acked && this.stateValue !== 'terminated') void this.bye('ack-timeout');
+        });
+      } else tx.respond(res);
     };
     if (this.listenerCount('reinvite') > 0) {
       this.emit('reinvite', req, respond);
