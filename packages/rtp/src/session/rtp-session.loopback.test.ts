@@ -16,6 +16,7 @@ describe('RtpSession over real loopback UDP', () => {
         remote: { address: '127.0.0.1', port },
         payloadType: 8,
         codec: { ...createCodec(PCMA), info: PCMA },
+        rtcp: { random: () => 0 }, // first report after 1.25 s: none in this test
       });
     const a = mk(x, y.port);
     const b = mk(y, x.port);
@@ -28,10 +29,11 @@ describe('RtpSession over real loopback UDP', () => {
     const pcm = new Int16Array(160).fill(1000);
     for (let i = 0; i < 15; i++) a.sendFrame(pcm);
     await new Promise((r) => setTimeout(r, 600));
+    x.release(); // released before close(): the RTCP BYE send must not throw
     a.close();
     b.close();
-    x.release();
     y.release();
+    expect(a.stats().sendErrors).toBeGreaterThanOrEqual(1);
     expect(firstPacket).toBe(true);
     expect(b.stats().packetsReceived).toBe(15);
     const voiced = got.filter((f) => f.length === 160 && Math.abs(f[80]! - 1000) < 64);

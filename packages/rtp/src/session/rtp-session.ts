@@ -19,7 +19,13 @@ import { PcmFifo } from './pcm-fifo.js';
 import { ReceiveStatistics } from './receive-statistics.js';
 import { RtcpChannel } from './rtcp-channel.js';
 import { RtpSender } from './rtp-sender.js';
-import type { RtpRemote, RtpSessionEvents, RtpSessionOptions, RtpStats } from './session-types.js';
+import type {
+  DatagramSocket,
+  RtpRemote,
+  RtpSessionEvents,
+  RtpSessionOptions,
+  RtpStats,
+} from './session-types.js';
 
 /** An RTP audio session. See {@link RtpSessionEvents}. */
 export class RtpSession extends EventEmitter<RtpSessionEvents> {
@@ -57,8 +63,18 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   };
   private readonly sendRtp = (packet: Buffer): void => {
     const out = this.srtpTx ? this.srtpTx.protect(packet) : packet;
-    this.o.sockets.rtp.send(out, this.remote.port, this.remote.address, this.onSendDone);
+    this.safeSend(this.o.sockets.rtp, out, this.remote.port, this.remote.address);
   };
+
+  /** `dgram.send` throws synchronously on a closed socket (released allocation): count it. */
+  private safeSend(socket: DatagramSocket | undefined, data: Buffer, port: number, address: string): void {
+    if (!socket) return;
+    try {
+      socket.send(data, port, address, this.onSendDone);
+    } catch {
+      this.sendErrors++;
+    }
+  }
 
   constructor(opts: RtpSessionOptions) {
     super();
@@ -121,7 +137,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       address: this.remote.address,
       port: this.o.rtcpMux ? this.remote.port : (this.remote.rtcpPort ?? this.remote.port + 1),
     };
-    socket?.send(packet, target.port, target.address, this.onSendDone);
+    this.safeSend(socket, packet, target.port, target.address);
   };
 
   /** Attach to the sockets and start pacing/playout. Idempotent. */
