@@ -4,7 +4,7 @@
  */
 import { splitHeaderList } from './headers.js';
 import { formatParams, parseParamsAt, quote, readQuoted, skipWs } from './params.js';
-import { isToken } from './token.js';
+import { isTokenChar } from './token.js';
 import type { NameAddr } from './types.js';
 
 /**
@@ -31,9 +31,12 @@ export function parseNameAddr(value: string): NameAddr | undefined {
   const lt = s.indexOf('<', i);
   if (s.charCodeAt(i) === 0x3c || (displayName === undefined && lt > 0)) {
     if (displayName === undefined && lt > i) {
-      const words = s.slice(i, lt).trim();
-      for (const w of words.split(/[ \t\r\n]+/)) if (!isToken(w)) return undefined;
-      displayName = words;
+      // RFC 3261 §25.1: display-name = *(token LWS); anything else must be quoted (RFC 4475 baddn).
+      for (let j = i; j < lt; j++) {
+        const c = s.charCodeAt(j);
+        if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a && !isTokenChar(c)) return undefined;
+      }
+      displayName = s.slice(i, lt).trim();
     }
     const gt = s.indexOf('>', lt + 1);
     if (gt < 0) return undefined;

@@ -7,6 +7,7 @@
  */
 import { canonicalHeaderName, matchHeaderName } from './header-names.js';
 import { parseCSeq } from './cseq.js';
+import { arraysWithRawLines, rawLines } from './raw-lines.js';
 import { isToken } from './token.js';
 import type { SipHeader, SipMessage, SipParseResult, SipRequest } from './types.js';
 
@@ -72,6 +73,16 @@ function isSip20(v: string): boolean {
 interface Failure {
   reason: string;
   status: number | undefined;
+}
+
+/** True when s[start, le) reads exactly `${name}: value` with a trimmed value. */
+function isCanonicalLine(s: string, start: number, colon: number, le: number, name: string): boolean {
+  if (colon !== start + name.length || !s.startsWith(name, start)) return false;
+  if (s.charCodeAt(colon + 1) !== 0x20) return false;
+  if (colon + 2 === le) return true;
+  const first = s.charCodeAt(colon + 2);
+  const last = s.charCodeAt(le - 1);
+  return first !== 0x20 && first !== 0x09 && last !== 0x20 && last !== 0x09;
 }
 
 interface StartLine {
@@ -235,6 +246,7 @@ function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undef
   let haveCallId = false;
   let haveCSeq = false;
   let contentLength: string | undefined;
+  let hasRawLines = false;
   let p = nl + 1;
   let bodyStart = -1;
   const slen = s.length;
@@ -276,8 +288,10 @@ function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undef
       valueStart = colon + 1;
     }
     let value = trimmed(s, valueStart, le);
+    const lineStart = p;
+    const firstNext = nl + 1;
     // RFC 3261 §7.3.1: a line starting with SP/HT continues the previous one (LWS = one SP).
-    let next = nl + 1;
+    let next = firstNext;
     while (next < slen) {
       const cc = s.charCodeAt(next);
       if (cc !== 0x20 && cc !== 0x09) break;
@@ -291,7 +305,14 @@ function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undef
     p = next;
     if (name === '') continue;
     if (high) value = utf8(value);
-    headers.push({ name, value });
+    const header: SipHeader = { name, value };
+    headers.push(header);
+    // Keep the wire text of lines `Name: value` would not reproduce (byte-exact round trip).
+    if (next !== firstNext || !isCanonicalLine(s, lineStart, colon, le, name)) {
+      const raw = s.slice(lineStart, le);
+      rawLines.set(header, high ? utf8(raw) : raw);
+      hasRawLines = true;
+    }
     switch (name) {
       case 'Via':
         haveVia = true;
@@ -325,6 +346,7 @@ function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undef
     bodyStart = len;
   }
 
+  if (hasRawLines) arraysWithRawLines.add(headers);
   const complete = haveVia && haveFrom && haveTo && haveCallId && haveCSeq;
   if (!complete)
     fail ??= { reason: 'missing mandatory header (Via, From, To, Call-ID or CSeq)', status: 400 };

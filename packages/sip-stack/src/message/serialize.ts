@@ -1,6 +1,7 @@
 /**
  * SIP message serializer (RFC 3261 §7). Pure: message in, bytes out.
  */
+import { arraysWithRawLines, rawLines } from './raw-lines.js';
 import type { SipMessage } from './types.js';
 
 /**
@@ -11,9 +12,11 @@ import type { SipMessage } from './types.js';
  * streams per §18.3): any existing Content-Length lines are replaced by one line at the
  * position of the first, or appended when there was none.
  *
- * A parsed message serializes back byte for byte when it used canonical names, single
- * `": "` separators and no folding (the usual form); otherwise only those are normalised.
- * Header text is written as UTF-8.
+ * An unchanged parsed message serializes back byte for byte, compact names, odd spacing
+ * and folded lines included (their wire text is remembered per header object), except
+ * for the Content-Length line, which is always `Content-Length: <body.length>`, and
+ * leading CRLFs before the start line. Headers added or replaced are written
+ * `Name: value`. Header text is written as UTF-8.
  */
 export function serializeMessage(msg: SipMessage): Buffer {
   let head =
@@ -23,6 +26,7 @@ export function serializeMessage(msg: SipMessage): Buffer {
   const body = msg.body;
   let wroteLength = false;
   const headers = msg.headers;
+  const withRaw = arraysWithRawLines.has(headers);
   for (let i = 0; i < headers.length; i++) {
     const h = headers[i]!;
     if (h.name === 'Content-Length' || isContentLength(h.name)) {
@@ -30,7 +34,8 @@ export function serializeMessage(msg: SipMessage): Buffer {
       wroteLength = true;
       continue;
     }
-    head += `${h.name}: ${h.value}\r\n`;
+    const raw = withRaw ? rawLines.get(h) : undefined;
+    head += raw === undefined ? `${h.name}: ${h.value}\r\n` : `${raw}\r\n`;
   }
   if (!wroteLength) head += `Content-Length: ${body.length}\r\n`;
   head += '\r\n';

@@ -17,3 +17,8 @@ export function isToken(s: string): boolean {
   }
   return true;
 }
+
+/** True when the character code is an RFC 3261 token character. */
+export function isTokenChar(c: number): boolean {
+  return c < 128 && TOKEN[c] === 1;
+}
