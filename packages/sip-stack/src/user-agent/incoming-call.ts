@@ -14,6 +14,7 @@ import type { MessageSource, TransportProtocol } from '../transport/transport.js
 import type { Dialog } from '../dialog/dialog.js';
 import type { DialogHost } from '../dialog/dialog-host.js';
 import { createUasDialog } from '../dialog/dialog-factory.js';
+import { ALLOW_VALUE } from './core-checks.js';
 
 /** Raised by `accept` when the call can no longer be answered, or the ACK never came. */
 export class CallStateError extends Error {
@@ -148,7 +149,7 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
     this.end('rejected');
   }
 
-  /** CANCEL arrived (RFC 3261 §9.2): 487 to the INVITE, then `cancel` and `terminated`. */
+  /** @internal CANCEL arrived (RFC 3261 §9.2): 487 to the INVITE, then `cancel` and `terminated`. */
   cancelled(): void {
     if (this.finished) return;
     this.answered = true;
@@ -157,7 +158,7 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
     this.end('cancelled');
   }
 
-  /** The INVITE transaction failed before an answer (transport error). */
+  /** @internal The INVITE transaction failed before an answer (transport error). */
   failed(): void {
     if (this.answered) return;
     this.answered = true;
@@ -178,8 +179,10 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
   ) {
     const headers: SipHeader[] = [...this.host.commonHeaders('response')];
     // RFC 3261 §12.1.1: copy Record-Route into responses that establish a dialog.
-    if (status > 100 && status < 300)
+    if (status > 100 && status < 300) {
       for (const h of this.request.headers) if (h.name === 'Record-Route') headers.push(h);
+      headers.push({ name: 'Allow', value: ALLOW_VALUE }); // RFC 3261 §20.5: SHOULD in 2xx to INVITE
+    }
     headers.push(...extra);
     return createResponse(this.request, status, { reason, toTag: this.localTag, headers, body, contentType });
   }

@@ -12,6 +12,7 @@ import { syntheticResponse } from '../transaction/synthetic-response.js';
 import type { Dialog } from '../dialog/dialog.js';
 import type { DialogHost } from '../dialog/dialog-host.js';
 import { createUacDialog } from '../dialog/dialog-factory.js';
+import { ALLOW_VALUE } from './core-checks.js';
 import type { DigestSession } from '../registration/digest-session.js';
 import { createDigestSession } from '../registration/digest-session.js';
 
@@ -78,6 +79,7 @@ function buildInvite(
     { name: 'Call-ID', value: generateCallId() },
     { name: 'CSeq', value: '1 INVITE' },
     { name: 'Contact', value: host.contact(protocol) },
+    { name: 'Allow', value: ALLOW_VALUE },
     ...host.commonHeaders('request'),
     ...(opts.headers ?? []),
   ];
