@@ -102,10 +102,15 @@ export class DeadlineMediaClock implements MediaClock {
   };
 }
 
-let shared: DeadlineMediaClock | undefined;
+const shared = new Map<number, DeadlineMediaClock>();
 
-/** The process-wide 20 ms media clock used by sessions that are not given one. */
-export function sharedMediaClock(): MediaClock {
-  shared ??= new DeadlineMediaClock();
-  return shared;
+/**
+ * The process-wide media clock of a period (default 20 ms), used by sessions that are not
+ * given one. Sessions with a ptime that is not a multiple of 20 ms (10, 30, 50) share the
+ * 10 ms clock; everything else shares the 20 ms one.
+ */
+export function sharedMediaClock(periodMs = 20): MediaClock {
+  let clock = shared.get(periodMs);
+  if (!clock) shared.set(periodMs, (clock = new DeadlineMediaClock({ periodMs })));
+  return clock;
 }

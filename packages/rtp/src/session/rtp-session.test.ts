@@ -136,6 +136,36 @@ describe('RtpSession', () => {
     expect(jb.lost).toBe(0);
   });
 
+  it('runs a 30 ms ptime on a 10 ms clock', () => {
+    const net = new FakeNetwork();
+    const clock = new FakeMediaClock({ periodMs: 10 });
+    const sa = net.bind('10.0.0.1', 4000);
+    const sb = net.bind('10.0.0.2', 5000);
+    const c30 = { ...createCodec({ ...PCMU, frameMs: 30 }), info: PCMU };
+    const opts = { payloadType: 0, codec: c30, clock, ptimeMs: 30 };
+    const a = new RtpSession({ ...opts, sockets: { rtp: sa }, remote: { address: '10.0.0.2', port: 5000 } });
+    const b = new RtpSession({ ...opts, sockets: { rtp: sb }, remote: { address: '10.0.0.1', port: 4000 } });
+    const frames: Int16Array[] = [];
+    b.on('frame', (f) => frames.push(f));
+    a.start();
+    b.start();
+    for (let i = 0; i < 20; i++) a.sendFrame(new Int16Array(240).fill(1000));
+    clock.advance(1000);
+    const p = sentPackets(sa);
+    expect(p).toHaveLength(20);
+    expect((p[1]!.timestamp - p[0]!.timestamp) >>> 0).toBe(240);
+    expect(b.stats().jitterBuffer.played).toBe(20);
+    expect(frames.every((f) => f.length === 240)).toBe(true);
+    // The default shared clock also accepts 30 ms (its 10 ms variant).
+    const d = new RtpSession({
+      ...opts,
+      clock: undefined,
+      sockets: { rtp: sa },
+      remote: { address: 'x', port: 1 },
+    });
+    d.close();
+  });
+
   it('clears the send queue on barge-in', () => {
     const { a, sa, clock } = setup();
     for (let i = 0; i < 100; i++) a.sendFrame(tone(i));

@@ -79,8 +79,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   constructor(opts: RtpSessionOptions) {
     super();
     this.o = opts;
-    this.clock = opts.clock ?? sharedMediaClock();
     const ptime = opts.ptimeMs ?? 20;
+    this.clock = opts.clock ?? sharedMediaClock(ptime % 20 === 0 ? 20 : 10);
     this.ticksPerPtime = ptime / this.clock.periodMs;
     if (!Number.isInteger(this.ticksPerPtime) || this.ticksPerPtime < 1) {
       throw new RangeError(`ptime ${ptime} ms is not a multiple of the ${this.clock.periodMs} ms clock`);

@@ -47,7 +47,10 @@ export interface RtpSessionOptions {
   dtmfPayloadType?: number;
   /** Detect in-band DTMF tones (Goertzel) in received audio. Default: on when `dtmfPayloadType` is absent. */
   inbandDtmf?: boolean;
-  /** Packetization time, a multiple of the clock period. Default 20 ms. */
+  /**
+   * Packetization time, a multiple of the clock period (10 ms steps with the shared clocks).
+   * Default 20 ms.
+   */
   ptimeMs?: number;
   /** RTP and RTCP on one port (RFC 5761). Default false. */
   rtcpMux?: boolean;
@@ -65,7 +68,7 @@ export interface RtpSessionOptions {
   relatchAfterMs?: number;
   /** Emit `timeout` after this long without RTP. Default 30000 ms; 0 disables. */
   mediaTimeoutMs?: number;
-  /** Pacing/playout clock. Default the shared 20 ms {@link sharedMediaClock}. */
+  /** Pacing/playout clock. Default the shared 20 ms (or 10 ms for ptime 10/30/50) `sharedMediaClock`. */
   clock?: MediaClock;
   /** Jitter buffer bounds. Defaults: min 20, max 300, initial 40 ms. */
   jitter?: { minDelayMs?: number; maxDelayMs?: number; initialDelayMs?: number };
