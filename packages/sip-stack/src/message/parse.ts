@@ -98,6 +98,10 @@ interface StartLine {
   readonly drop?: string | undefined;
 }
 
+function droppedStart(drop: string): StartLine {
+  return { isResponse: true, method: '', uri: '', version: '', status: 0, reason: '', drop };
+}
+
 /** Parse the start line s[pos, le) (RFC 3261 §7.1 Request-Line, §7.2 Status-Line). */
 function parseStartLine(s: string, pos: number, le: number, high: boolean): StartLine {
   const isResponse =
@@ -105,27 +109,18 @@ function parseStartLine(s: string, pos: number, le: number, high: boolean): Star
     ((s.charCodeAt(pos) | 0x20) === 0x73 && s.slice(pos, pos + 4).toUpperCase() === 'SIP/');
   if (isResponse) {
     const sp = s.indexOf(' ', pos);
-    const bad = (drop: string): StartLine => ({
-      isResponse,
-      method: '',
-      uri: '',
-      version: '',
-      status: 0,
-      reason: '',
-      drop,
-    });
-    if (sp < 0 || sp > le) return bad('malformed status line');
+    if (sp < 0 || sp > le) return droppedStart('malformed status line');
     const version = s.slice(pos, sp);
-    if (!isSip20(version)) return bad(`unsupported version ${version}`);
+    if (!isSip20(version)) return droppedStart(`unsupported version ${version}`);
     const code = s.slice(sp + 1, sp + 4);
     const after = sp + 4;
     // RFC 3261 §7.2: Status-Code = 3DIGIT, then SP Reason-Phrase (tolerate a missing SP).
     if (!isDigits(code) || code.length !== 3 || (after < le && s.charCodeAt(after) !== 0x20)) {
-      return bad('malformed status code');
+      return droppedStart('malformed status code');
     }
     const status = +code;
     // RFC 3261 §21: response classes 1xx to 6xx.
-    if (status < 100 || status > 699) return bad(`status code ${status} out of range`);
+    if (status < 100 || status > 699) return droppedStart(`status code ${status} out of range`);
     const reason = after < le ? s.slice(after + 1, le) : '';
     return { isResponse, method: '', uri: '', version, status, reason: high ? utf8(reason) : reason };
   }
