@@ -11,11 +11,12 @@ import {
   type VoicePipelineEvents,
   type VoicePipelineOptions,
 } from './pipeline-options.js';
-import { runLlmReply, speakText, type ReplyDeps, type ReplyResult } from './reply/reply-runner.js';
-import type { TtsPlayerDeps } from './reply/tts-player.js';
+import { runLlmReply, speakText, type ReplyResult } from './reply/reply-runner.js';
+import { replyDepsFrom, ttsDepsFrom, type TtsHooks } from './reply/reply-deps.js';
 import { SpeechHandle } from './speech-handle.js';
 import type { SttSession, SttTranscript } from './stt/types.js';
 import type { PipelineAction } from './tools/tools.js';
+import { DtmfCollector } from './turn/dtmf-collector.js';
 import { NamedTimers } from './turn/named-timers.js';
 import { tryTransition, type TurnEvent, type TurnState } from './turn/turn-state.js';
 import { UserTurn } from './turn/user-turn.js';
@@ -32,6 +33,7 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
   private readonly o: ResolvedPipelineOptions;
   private readonly vad: EnergyVad;
   private readonly timers: NamedTimers<TimerName>;
+  private readonly dtmf: DtmfCollector;
   private readonly callController = new AbortController();
   private readonly history: ChatMessage[];
   private readonly userTurn = new UserTurn();
@@ -39,7 +41,6 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
   private stateValue: TurnState = 'idle';
   private current: Utterance | undefined;
   private pendingVadEnd: { atMs: number; lastSpeechMs: number } | undefined;
-  private dtmfDigits = '';
   private reprompts = 0;
   private handleSeq = 0;
   private failing = false;
@@ -52,6 +53,11 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
     this.o = resolveOptions(options);
     this.vad = new EnergyVad({ sampleRate: this.o.sampleRate, ...this.o.vad });
     this.timers = new NamedTimers(this.o.clock);
+    this.dtmf = new DtmfCollector({
+      clock: this.o.clock,
+      interDigitMs: this.o.dtmfInterDigitMs,
+      onComplete: (digits) => this.commitDtmf(digits),
+    });
     this.history = [{ role: 'system', content: this.o.persona.systemPrompt }];
   }
 
@@ -115,9 +121,7 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
     // A key that may not interrupt (goodbye, apology, allowInterruptions false) is ignored.
     if (!this.bargeIn('dtmf')) return;
     this.timers.clear('reprompt');
-    if (digit !== '#') this.dtmfDigits += digit;
-    if (digit === '#' || this.dtmfDigits.length >= 32) this.commitDtmf();
-    else this.timers.set('dtmf', this.o.dtmfInterDigitMs, () => this.commitDtmf());
+    this.dtmf.push(digit);
   }
 
   /** Output acknowledgement: `frames` more frames of the current utterance were played. */
@@ -130,6 +134,7 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
     if (this.closed) return;
     this.closed = true;
     this.timers.clearAll();
+    this.dtmf.clear();
     const cur = this.current;
     this.current = undefined;
     cur?.handle.interrupt('closed', false);
@@ -202,11 +207,8 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
     this.startReply(timer);
   }
 
-  private commitDtmf(): void {
-    this.timers.clear('dtmf');
-    const digits = this.dtmfDigits;
-    this.dtmfDigits = '';
-    if (!digits || this.stateValue === 'ended') return;
+  private commitDtmf(digits: string): void {
+    if (this.stateValue === 'ended') return;
     if (this.current && !this.bargeIn('new-turn')) return;
     this.emit('transcript', { role: 'user', text: `DTMF ${digits}`, final: true, atMs: this.o.clock.now() });
     this.history.push({ role: 'user', content: `[The caller pressed the keys: ${digits}]` });
@@ -240,17 +242,13 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
     const handle = this.newHandle(this.o.allowInterruptions);
     const utt: Utterance = { kind: 'reply', handle, timer, then: undefined, done: Promise.resolve() };
     this.current = utt;
-    const deps: ReplyDeps = {
-      ...this.ttsDeps(utt),
-      llm: this.o.llm,
-      tools: this.o.tools,
-      llmTimeouts: { firstItemMs: this.o.timeouts.llmFirstTokenMs, idleMs: this.o.timeouts.llmIdleMs },
-      llmRetry: this.o.retry,
+    const deps = replyDepsFrom(this.o, {
+      ...this.ttsHooks(utt),
       onLlmFirstToken: () => timer?.llmFirstToken(this.o.clock.now()),
       onImmediateAction: (a) => this.emit('action', a),
       appendHistory: (m) => this.history.push(m),
       history: () => trimHistory(this.history, this.o.maxHistoryMessages),
-    };
+    });
     utt.done = runLlmReply(deps, handle)
       .then((r) => this.afterUtterance(utt, r))
       .catch((e: unknown) => this.onInternalError(e));
@@ -260,7 +258,7 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
     const handle = this.newHandle(interruptible);
     const utt: Utterance = { kind, handle, timer: undefined, then, done: Promise.resolve() };
     this.current = utt;
-    utt.done = speakText(this.ttsDeps(utt), handle, text)
+    utt.done = speakText(ttsDepsFrom(this.o, this.ttsHooks(utt)), handle, text)
       .then((r) => this.afterUtterance(utt, { ...r, text }))
       .catch((e: unknown) => this.onInternalError(e));
   }
@@ -273,15 +271,8 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
     });
   }
 
-  private ttsDeps(utt: Utterance): TtsPlayerDeps {
-    const t = this.o.timeouts;
+  private ttsHooks(utt: Utterance): TtsHooks {
     return {
-      tts: this.o.tts,
-      clock: this.o.clock,
-      sampleRate: this.o.sampleRate,
-      language: this.o.persona.language,
-      retry: this.o.retry,
-      timeouts: { firstItemMs: t.ttsFirstAudioMs, idleMs: t.ttsIdleMs },
       emitFrame: (pcm) => this.emitFrame(utt, pcm),
       onFirstAudio: () => utt.timer?.ttsFirstAudio(this.o.clock.now()),
       onRetry: (e) => this.reportError(e, true),
@@ -398,6 +389,7 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
     this.emit('action', action);
     if (action.type === 'transfer' || action.type === 'hangup') {
       this.timers.clearAll();
+      this.dtmf.clear();
       this.move('hangup');
     }
   }

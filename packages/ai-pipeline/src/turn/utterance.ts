@@ -18,4 +18,4 @@ export interface Utterance {
 }
 
 /** The pipeline's timers. */
-export type PipelineTimerName = 'reprompt' | 'maxCall' | 'sttFinal' | 'dtmf' | 'playout';
+export type PipelineTimerName = 'reprompt' | 'maxCall' | 'sttFinal' | 'playout';
