@@ -7,28 +7,24 @@
 import { EventEmitter } from 'node:events';
 import type { SipHeader, SipRequest, SipResponse } from './message/types.js';
 import { createRequest, createResponse, generateCallId, generateTag } from './message/builders.js';
-import { parseUri, isSipUri } from './message/uri.js';
 import { TransportLayer } from './transport/transport-layer.js';
 import type { MessageInfo } from './transport/message-info.js';
-import type { MessageSource, Target, TransportProtocol } from './transport/transport.js';
-import type { ClientTransactionUser } from './transaction/transaction.js';
-import type { InviteOptions, OutgoingCallHost } from './user-agent/outgoing-call.js';
+import type { MessageSource, TransportProtocol } from './transport/transport.js';
+import type { InviteOptions } from './user-agent/outgoing-call.js';
 import { placeCall } from './user-agent/outgoing-call.js';
-import { resolveTarget } from './transport/resolve-target.js';
 import { TransactionLayer } from './transaction/transaction-layer.js';
 import type { ServerTransaction } from './transaction/transaction.js';
 import type { InviteServerTransaction } from './transaction/invite-server-transaction.js';
 import type { NonInviteServerTransaction } from './transaction/non-invite-server-transaction.js';
-import { syntheticResponse } from './transaction/synthetic-response.js';
 import type { Dialog } from './dialog/dialog.js';
 import { dialogId } from './dialog/dialog-id.js';
-import type { CallHost } from './user-agent/incoming-call.js';
 import { IncomingCall } from './user-agent/incoming-call.js';
 import type { ResolvedUserAgentOptions, UserAgentOptions } from './user-agent/options.js';
 import { resolveUserAgentOptions } from './user-agent/options.js';
 import { ALLOW_VALUE, checkRequest } from './user-agent/core-checks.js';
 import { createTransports } from './user-agent/transports.js';
-import type { RegistrationHost, RegistrationOptions } from './registration/registration.js';
+import { UserAgentHost } from './user-agent/user-agent-host.js';
+import type { RegistrationOptions } from './registration/registration.js';
 import { Registration } from './registration/registration.js';
 
 export type { TransportConfig, UserAgentOptions } from './user-agent/options.js';
@@ -58,18 +54,12 @@ export interface UserAgentEvents {
  * for out-of-dialog MESSAGE (405 when nobody listens); `error` (Error) for non-fatal
  * socket errors, only emitted while an `error` listener is attached.
  */
-export class UserAgent
-  extends EventEmitter<UserAgentEvents>
-  implements CallHost, RegistrationHost, OutgoingCallHost
-{
+export class UserAgent extends EventEmitter<UserAgentEvents> {
   readonly options: ResolvedUserAgentOptions;
   private readonly transportLayer: TransportLayer;
   private readonly transactions: TransactionLayer;
-  private readonly dialogs = new Map<string, Dialog>();
-  private readonly calls = new Map<string, IncomingCall>();
+  private readonly host: UserAgentHost;
   private readonly registrations = new Set<Registration>();
-  private readonly requestHeaders: readonly SipHeader[];
-  private readonly responseHeaders: readonly SipHeader[];
   private started = false;
 
   constructor(opts: UserAgentOptions) {
@@ -92,23 +82,10 @@ export class UserAgent
       onRequest: (req, info, tx, source) => this.onRequest(req, info, tx, source),
       onCancel: (req, tx, invite) => this.onCancel(req, tx, invite),
       onAck: (_req, info) =>
-        this.dialogs.get(dialogId(info.callId, info.toTag ?? '', info.fromTag ?? ''))?.receiveAck(info),
+        this.host.dialogs.get(dialogId(info.callId, info.toTag ?? '', info.fromTag ?? ''))?.receiveAck(info),
       onStrayResponse: (res, info) => this.onStrayResponse(res, info),
     };
-    const common: SipHeader[] = [];
-    if (o.supported.length > 0) common.push({ name: 'Supported', value: o.supported.join(', ') });
-    this.requestHeaders = o.userAgent ? [{ name: 'User-Agent', value: o.userAgent }, ...common] : common;
-    this.responseHeaders = o.userAgent ? [{ name: 'Server', value: o.userAgent }, ...common] : common;
-  }
-
-  /** The clock in use (DialogHost / RegistrationHost). */
-  get clock() {
-    return this.options.clock;
-  }
-
-  /** Resolved T1/T2/T4 (DialogHost / RegistrationHost). */
-  get timers() {
-    return this.options.timers;
+    this.host = new UserAgentHost(o, this.transportLayer, this.transactions);
   }
 
   /** Bind every transport. */
@@ -122,7 +99,7 @@ export class UserAgent
     await Promise.all([...this.registrations].map((r) => r.unregister()));
     for (const r of this.registrations) r.dispose();
     this.registrations.clear();
-    for (const d of [...this.dialogs.values()]) d.terminate('transport');
+    for (const d of [...this.host.dialogs.values()]) d.terminate('transport');
     this.transactions.stop();
     if (this.started) await this.transportLayer.stop();
     this.started = false;
@@ -139,7 +116,7 @@ export class UserAgent
 
   /** Register an AOR with a registrar and keep it refreshed. */
   register(opts: RegistrationOptions): Registration {
-    const reg = new Registration(this, opts);
+    const reg = new Registration(this.host, opts);
     this.registrations.add(reg);
     reg.once('disposed', () => this.registrations.delete(reg));
     reg.start();
@@ -166,7 +143,8 @@ export class UserAgent
     const protocol = opts.transport ?? 'udp';
     const from =
       opts.from ??
-      this.contact(protocol)
+      this.host
+        .contact(protocol)
         .slice(1, -1)
         .replace(/;transport=\w+/, '');
     const headers: SipHeader[] = [
@@ -174,11 +152,11 @@ export class UserAgent
       { name: 'To', value: `<${opts.to ?? uri}>` },
       { name: 'Call-ID', value: generateCallId() },
       { name: 'CSeq', value: `1 ${method}` },
-      ...this.requestHeaders,
+      ...this.host.commonHeaders('request'),
       ...(opts.headers ?? []),
     ];
     const req = createRequest({ method, uri, headers, body: opts.body, contentType: opts.contentType });
-    return this.send(req, uri, opts.transport);
+    return this.host.send(req, uri, opts.transport);
   }
 
   /**
@@ -186,23 +164,7 @@ export class UserAgent
    * rejects with CallFailedError on a non-2xx final (or timeout / transport error).
    */
   invite(uri: string, opts: InviteOptions): Promise<Dialog> {
-    return placeCall(this, uri, opts);
-  }
-
-  /** @internal */
-  async resolve(uri: string, preferred?: TransportProtocol): Promise<Target | undefined> {
-    const parsed = parseUri(uri);
-    if (!isSipUri(parsed)) return undefined;
-    try {
-      return await resolveTarget(parsed, preferred, this.options.resolver);
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** @internal */
-  sendRequest(req: SipRequest, target: Target, tu: ClientTransactionUser): { readonly request: SipRequest } {
-    return this.transactions.sendRequest(req, target, tu);
+    return placeCall(this.host, uri, opts);
   }
 
   /** Live object counts (for metrics and leak checks). */
@@ -214,8 +176,8 @@ export class UserAgent
   } {
     const t = this.transactions.size;
     return {
-      dialogs: this.dialogs.size,
-      pendingCalls: this.calls.size,
+      dialogs: this.host.dialogs.size,
+      pendingCalls: this.host.calls.size,
       clientTransactions: t.clients,
       serverTransactions: t.servers,
     };
@@ -223,76 +185,7 @@ export class UserAgent
 
   /** Number of live dialogs (for metrics). */
   get dialogCount(): number {
-    return this.dialogs.size;
-  }
-
-  // ---- DialogHost / CallHost / RegistrationHost ----
-
-  /** @internal */
-  async send(req: SipRequest, nextHopUri: string, preferred?: TransportProtocol): Promise<SipResponse> {
-    const uri = parseUri(nextHopUri);
-    if (!isSipUri(uri)) return syntheticResponse(req, 416, 'Unsupported URI Scheme');
-    let target;
-    try {
-      target = await resolveTarget(uri, preferred, this.options.resolver);
-    } catch {
-      return syntheticResponse(req, 503, 'Service Unavailable');
-    }
-    return new Promise((resolve) => {
-      this.transactions.sendRequest(req, target, {
-        onResponse: (res) => {
-          if (res.status >= 200) resolve(res);
-        },
-      });
-    });
-  }
-
-  /** @internal */
-  async sendAck(ack: SipRequest, nextHopUri: string, preferred?: TransportProtocol): Promise<() => void> {
-    const uri = parseUri(nextHopUri);
-    if (!isSipUri(uri)) return () => undefined;
-    try {
-      const target = await resolveTarget(uri, preferred, this.options.resolver);
-      const bytes = this.transactions.sendAck(ack, target);
-      return () => this.transactions.resend(bytes, target);
-    } catch {
-      return () => undefined;
-    }
-  }
-
-  /** @internal Our Contact for `protocol`, e.g. `<sip:voice-assistant@192.0.2.1:5060;transport=tcp>`. */
-  contact(protocol: string, user?: string): string {
-    user ||= this.options.contactUser;
-    const p = protocol as TransportProtocol;
-    const sb = this.transportLayer.localSentBy(p) ?? { host: '127.0.0.1', port: 5060 };
-    const host = sb.host.includes(':') ? `[${sb.host}]` : sb.host;
-    const transport = p === 'udp' ? '' : `;transport=${p}`;
-    return `<sip:${user}@${host}:${sb.port}${transport}>`;
-  }
-
-  /** @internal */
-  commonHeaders(kind: 'request' | 'response'): readonly SipHeader[] {
-    return kind === 'request' ? this.requestHeaders : this.responseHeaders;
-  }
-
-  /** @internal */
-  forget(id: string): void {
-    this.dialogs.delete(id);
-  }
-
-  /** @internal */
-  addDialog(dialog: Dialog): void {
-    this.dialogs.set(dialog.id, dialog);
-  }
-
-  /** @internal */
-  callEnded(call: IncomingCall): void {
-    this.calls.delete(call.transaction.key);
-  }
-
-  /** @internal A new tag for From headers we originate. */
-  newTag(): string {
-    return generateTag();
+    return this.host.dialogs.size;
   }
 
   // ---- request dispatch ----
@@ -303,7 +196,7 @@ export class UserAgent
     if (failure) return this.reply(tx, failure.status, { reason: failure.reason, headers: failure.headers });
     if (info.toTag !== undefined) {
       // RFC 3261 §12.2.2: in-dialog request; no dialog -> 481.
-      const dialog = this.dialogs.get(dialogId(info.callId, info.toTag, info.fromTag ?? ''));
+      const dialog = this.host.dialogs.get(dialogId(info.callId, info.toTag, info.fromTag ?? ''));
       if (dialog) dialog.receiveRequest(req, info, tx);
       else this.reply(tx, 481);
       return;
@@ -328,12 +221,12 @@ export class UserAgent
   }
 
   private onInvite(info: MessageInfo, tx: InviteServerTransaction, source: MessageSource): void {
-    const call = new IncomingCall(this, tx, info, source);
+    const call = new IncomingCall(this.host, tx, info, source);
     if (this.listenerCount('invite') === 0) {
       call.reject(480);
       return;
     }
-    this.calls.set(tx.key, call);
+    this.host.calls.set(tx.key, call);
     tx.user = { onTransportError: () => call.failed(), onTimeout: () => call.failed() };
     try {
       this.emit('invite', call);
@@ -365,7 +258,7 @@ export class UserAgent
     // RFC 3261 §9.2: no matching INVITE -> 481; otherwise 200, then 487 if still unanswered.
     if (!invite) return this.reply(tx, 481);
     this.reply(tx, 200);
-    const call = this.calls.get(invite.key);
+    const call = this.host.calls.get(invite.key);
     if (call) call.cancelled();
     else if (!invite.finalSent) invite.respond(createResponse(invite.request, 487, { toTag: generateTag() }));
   }
@@ -373,13 +266,13 @@ export class UserAgent
   private onStrayResponse(res: SipResponse, info: MessageInfo): void {
     // RFC 3261 §13.2.2.4: a retransmitted 2xx to our INVITE -> re-send the ACK.
     if (res.status < 200 || res.status >= 300 || info.cseq.method !== 'INVITE') return;
-    this.dialogs
+    this.host.dialogs
       .get(dialogId(info.callId, info.fromTag ?? '', info.toTag ?? ''))
       ?.receive2xxRetransmission(info);
   }
 
   private reply(tx: ServerTransaction, status: number, opts: RespondOptions = {}): void {
-    const headers = [...this.responseHeaders, ...(opts.headers ?? [])];
+    const headers = [...this.host.commonHeaders('response'), ...(opts.headers ?? [])];
     tx.respond(
       createResponse(tx.request, status, {
         reason: opts.reason,
