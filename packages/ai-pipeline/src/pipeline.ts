@@ -107,7 +107,10 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
     }
   }
 
-  /** Caller audio: one 20 ms frame of 16-bit mono PCM at the call rate. */
+  /**
+   * Caller audio: one 20 ms frame of 16-bit mono PCM at the call rate. Ignored after the
+   * call ended. @throws PipelineMisuseError before {@link VoicePipeline.start}.
+   */
   pushAudio(pcm: Int16Array): void {
     if (this.closed || this.stateValue === 'ended') return;
     if (this.stateValue === 'idle') throw new PipelineMisuseError('pushAudio() before start()');
@@ -115,7 +118,11 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
     for (const ev of this.vad.process(pcm, this.o.clock.now())) this.onVad(ev);
   }
 
-  /** A DTMF digit from the caller (RFC 4733 event or SIP INFO): input and interrupt. */
+  /**
+   * A DTMF key from the caller (RFC 4733 event or SIP INFO): interrupts the assistant
+   * (when interruptions are allowed; otherwise the key is ignored) and digits up to '#'
+   * or a 2 s pause become one user turn. DTMF turns emit no 'turn-metrics'.
+   */
   pushDtmf(digit: string): void {
     if (this.closed || this.stateValue === 'ended' || this.stateValue === 'idle') return;
     // A key that may not interrupt (goodbye, apology, allowInterruptions false) is ignored.
