@@ -107,6 +107,7 @@ const EMPTY: JitterSlot = Object.freeze({ kind: 'empty' });
 export class JitterBuffer {
   private readonly ring: (Entry | undefined)[];
   private readonly seen: Float64Array;
+  private readonly nonAudio: Float64Array;
   private readonly mask: number;
   private readonly tracker: StreamTracker;
   private readonly estimator: DelayEstimator;
@@ -137,6 +138,7 @@ export class JitterBuffer {
     if (capacity & (capacity - 1)) throw new RangeError('capacity must be a power of two');
     this.ring = new Array<Entry | undefined>(capacity);
     this.seen = new Float64Array(capacity).fill(-1);
+    this.nonAudio = new Float64Array(capacity).fill(-1);
     this.mask = capacity - 1;
     this.clockRate = opts.clockRate;
     this.frameMs = opts.frameMs ?? 20;
@@ -225,6 +227,16 @@ export class JitterBuffer {
   }
 
   /**
+   * Note a packet of the same RTP stream that is not audio (an RFC 4733 event, which
+   * replaces the audio while a key is held, or comfort noise): its sequence number is a
+   * gap in the audio that plays as silence instead of counting as loss.
+   */
+  noteNonAudio(packet: RtpPacket): void {
+    const ext = this.tracker.peek(packet);
+    if (ext !== undefined) this.nonAudio[ext & this.mask] = ext;
+  }
+
+  /**
    * Take the next frame at `nowMs`. Call once per packet duration: every ptime tick when
    * the peer honours our ptime, otherwise whenever the caller's PCM queue runs short.
    */
@@ -246,7 +258,7 @@ export class JitterBuffer {
     }
     if (c && c.tsExt - this.playTs <= half) return this.playDue(c, nowMs);
     const concealLimit = this.consecutiveConceal * this.frameMs >= this.maxConcealMs;
-    if (this.inSilence || concealLimit || (c && c.extSeq === this.nextSeq)) {
+    if (this.inSilence || concealLimit || (c && this.onlyNonAudioBefore(c.extSeq))) {
       return this.silenceSlot(c, nowMs);
     }
     this.consecutiveConceal++;
@@ -265,6 +277,7 @@ export class JitterBuffer {
   reset(): void {
     this.ring.fill(undefined);
     this.seen.fill(-1);
+    this.nonAudio.fill(-1);
     this.nextSeq = -1;
     this.highestSeq = -1;
     this.buffered = 0;
@@ -377,10 +390,14 @@ export class JitterBuffer {
 
   /** Advance `nextSeq` past `seq`, counting never-received sequence numbers as lost. */
   private skipTo(seq: number): void {
-    if (seq >= this.nextSeq) {
-      this.s.lost += seq - this.nextSeq;
-      this.nextSeq = seq + 1;
-    }
+    for (let s = this.nextSeq; s < seq; s++) if (this.nonAudio[s & this.mask] !== s) this.s.lost++;
+    if (seq >= this.nextSeq) this.nextSeq = seq + 1;
+  }
+
+  /** True when every sequence number before `seq` still to play belonged to a non-audio packet. */
+  private onlyNonAudioBefore(seq: number): boolean {
+    for (let s = this.nextSeq; s < seq; s++) if (this.nonAudio[s & this.mask] !== s) return false;
+    return true;
   }
 
   private evictBefore(seq: number): void {

@@ -62,6 +62,17 @@ export class StreamTracker {
     return this.ssrc;
   }
 
+  /**
+   * Extended sequence number a packet of the current stream would get, without changing
+   * any state (for non-audio packets sharing the sequence space); `undefined` if unknown.
+   */
+  peek(packet: RtpPacket): number | undefined {
+    if (this.ssrc === undefined || packet.ssrc !== this.ssrc) return undefined;
+    const s = (packet.sequenceNumber + this.seqShift) & 0xffff;
+    const delta = ((s - (this.highestExt & 0xffff) + 0x8000) & 0xffff) - 0x8000;
+    return delta >= MAX_DROPOUT || delta < -MAX_MISORDER ? undefined : this.highestExt + delta;
+  }
+
   /** Map one packet. Never throws. */
   track(packet: RtpPacket, arrivalMs: number): TrackResult {
     if (this.ssrc === undefined) {

@@ -191,6 +191,22 @@ describe('RtpSession', () => {
     expect(got).toEqual([{ digit: '5', durationMs: 100, source: 'rfc4733' }]);
   });
 
+  it('plays an RFC 4733 event inside a talkspurt as a gap, not as loss', () => {
+    const { a, b, clock, framesB } = setup();
+    const got: DtmfEvent[] = [];
+    b.on('dtmf', (d) => got.push(d));
+    for (let i = 0; i < 20; i++) a.sendFrame(tone(i));
+    clock.tick(10);
+    a.sendDtmf('#', 100); // takes 7 slots; audio resumes afterwards
+    clock.tick(40);
+    const jb = b.stats().jitterBuffer;
+    expect(got.map((d) => d.digit)).toEqual(['#']);
+    expect(jb.played).toBe(20);
+    expect(jb.lost).toBe(0);
+    expect(b.stats().lost).toBe(0);
+    expect(framesB.length).toBeGreaterThan(20);
+  });
+
   it('detects in-band DTMF when no telephone-event was negotiated', () => {
     const { a, b, clock } = setup({ dtmfPayloadType: undefined });
     const got: DtmfEvent[] = [];

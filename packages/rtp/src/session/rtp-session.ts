@@ -301,10 +301,12 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       if (this.direction === 'sendrecv' || this.direction === 'recvonly') this.jitter.push(p, now);
     } else if (p.payloadType === this.o.dtmfPayloadType) {
       this.recvStats.update(p.ssrc, p.sequenceNumber, p.timestamp, now, p.payload.length);
+      this.jitter.noteNonAudio(p); // RFC 4733 §2.5.1.5: events replace the audio: a gap, not loss
       const d = this.dtmfRx.receive(p.payload, p.timestamp, p.marker, now);
       if (d) this.emit('dtmf', { digit: d.digit, durationMs: d.durationMs, source: 'rfc4733' });
     } else {
       this.ignored++; // comfort noise (RFC 3389, PT 13) and anything not negotiated
+      this.jitter.noteNonAudio(p);
     }
   };
 
