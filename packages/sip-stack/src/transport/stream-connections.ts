@@ -13,6 +13,11 @@ export interface StreamOptions {
    * RFC 5626 §3.3, on which the registrar sends us requests).
    */
   readonly idleTimeoutMs: number;
+  /**
+   * Send a CRLFCRLF ping on connections we opened every this many ms (RFC 5626 §4.4.1,
+   * keeps NAT bindings of registration flows alive); 0 disables. Default 0.
+   */
+  readonly keepAliveIntervalMs?: number;
 }
 
 /** Default stream idle timeout: 5 minutes. */
@@ -41,6 +46,14 @@ export class StreamConnections {
     this.byKey.set(key, socket);
     socket.setNoDelay(true);
     if (!outbound) socket.setTimeout(this.opts.idleTimeoutMs, () => socket.destroy());
+    const every = this.opts.keepAliveIntervalMs ?? 0;
+    if (outbound && every > 0) {
+      const timer = setInterval(() => {
+        if (socket.writable) socket.write('\r\n\r\n');
+      }, every);
+      timer.unref();
+      socket.once('close', () => clearInterval(timer));
+    }
     const framer = new SipStreamFramer({ maxMessageSize: this.opts.maxMessageSize });
     socket.on('data', (chunk: Buffer) => this.onData(socket, framer, chunk, remote));
     socket.on('error', (err) => this.handlers?.onError?.(err));

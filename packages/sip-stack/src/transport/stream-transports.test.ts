@@ -129,3 +129,21 @@ describe('TcpTransport idle timeout', () => {
     expect(got.parsed).toHaveLength(0);
   });
 });
+
+describe('TcpTransport keep-alive', () => {
+  it('pings connections it opened with CRLFCRLF (RFC 5626 §4.4.1)', async () => {
+    const t = new TcpTransport({ host: '127.0.0.1', port: 0, keepAliveIntervalMs: 20 });
+    open.push(t);
+    collect(t);
+    await t.listen();
+    const chunks: Buffer[] = [];
+    const server = net.createServer((s) => s.on('data', (d: Buffer) => chunks.push(d)));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    await t.send(Buffer.from('OPTIONS'), { protocol: 'tcp', address: '127.0.0.1', port });
+    await until(() => Buffer.concat(chunks).toString().includes('\r\n\r\n\r\n\r\n'));
+    expect(Buffer.concat(chunks).toString().startsWith('OPTIONS\r\n\r\n')).toBe(true);
+    await t.close();
+    await new Promise((r) => server.close(r));
+  });
+});

@@ -25,6 +25,8 @@ export interface TlsTransportOptions {
   readonly maxMessageSize?: number;
   /** Idle timeout of inbound connections (outbound ones are kept). Default 300 000 ms. */
   readonly idleTimeoutMs?: number;
+  /** CRLFCRLF keep-alive interval on outbound connections (RFC 5626 §4.4.1); 0 = off. Default 0. */
+  readonly keepAliveIntervalMs?: number;
   /** Outbound connect + handshake timeout. Default 10 000 ms. */
   readonly connectTimeoutMs?: number;
 }
@@ -44,6 +46,7 @@ export class TlsTransport implements Transport {
     this.conns = new StreamConnections({
       maxMessageSize: opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
       idleTimeoutMs: opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+      keepAliveIntervalMs: opts.keepAliveIntervalMs ?? 0,
     });
   }
 

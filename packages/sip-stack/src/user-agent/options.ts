@@ -17,6 +17,10 @@ export interface TransportConfig {
   readonly host?: string;
   /** Bind port; 0 = ephemeral. Default 5060 (5061 for TLS). */
   readonly port?: number;
+  /** TCP/TLS: CRLFCRLF keep-alive interval on connections we open (RFC 5626 §4.4.1); 0 = off. Default 0. */
+  readonly keepAliveIntervalMs?: number;
+  /** TCP/TLS: idle timeout of inbound connections. Default 300 000 ms. */
+  readonly idleTimeoutMs?: number;
   /** TLS material and verification. `rejectUnauthorized` defaults to true. */
   readonly tls?: {
     readonly cert?: string | Buffer;

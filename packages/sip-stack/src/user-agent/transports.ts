@@ -13,9 +13,13 @@ export function createTransports(configs: readonly TransportConfig[], maxMessage
       case 'udp':
         return new UdpTransport({ host, port: c.port ?? 5060, maxMessageSize });
       case 'tcp':
-        return new TcpTransport({ host, port: c.port ?? 5060, maxMessageSize });
+        return new TcpTransport({ host, port: c.port ?? 5060, maxMessageSize, ...streamOpts(c) });
       case 'tls':
-        return new TlsTransport({ host, port: c.port ?? 5061, maxMessageSize, ...c.tls });
+        return new TlsTransport({ host, port: c.port ?? 5061, maxMessageSize, ...streamOpts(c), ...c.tls });
     }
   });
+}
+
+function streamOpts(c: TransportConfig): { keepAliveIntervalMs?: number; idleTimeoutMs?: number } {
+  return { keepAliveIntervalMs: c.keepAliveIntervalMs, idleTimeoutMs: c.idleTimeoutMs };
 }
