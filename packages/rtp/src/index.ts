@@ -51,3 +51,4 @@ export * from './srtp/srtp-transform.js';
 export * from './srtp/aes-cm-hmac-transform.js';
 export * from './srtp/aes-gcm.js';
 export * from './srtp/hmac-sha1.js';
+export * from './jitter/packet-duration.js';

@@ -23,6 +23,7 @@
  */
 import type { RtpPacket } from '../packet/types.js';
 import { DelayEstimator } from './delay-estimator.js';
+import { PacketDurationLearner } from './packet-duration.js';
 import { StreamTracker } from './stream-tracker.js';
 
 /** Options of {@link JitterBuffer}; durations in ms. */
@@ -115,9 +116,7 @@ export class JitterBuffer {
   /** Current packet duration (learned), ms and ticks. */
   private frameMs: number;
   private frameTicks: number;
-  private stepCandidate = 0;
-  private stepVotes = 0;
-  private lastInOrder: { extSeq: number; tsExt: number } | undefined;
+  private readonly durationLearner: PacketDurationLearner;
   private readonly minDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly initialDelayMs: number;
@@ -143,6 +142,7 @@ export class JitterBuffer {
     this.clockRate = opts.clockRate;
     this.frameMs = opts.frameMs ?? 20;
     this.frameTicks = Math.round((this.clockRate * this.frameMs) / 1000);
+    this.durationLearner = new PacketDurationLearner(this.clockRate, this.frameTicks);
     this.minDelayMs = opts.minDelayMs ?? 20;
     this.maxDelayMs = opts.maxDelayMs ?? 300;
     this.initialDelayMs = opts.initialDelayMs ?? 40;
@@ -200,7 +200,11 @@ export class JitterBuffer {
     if (r.reordered) this.s.reordered++;
     this.estimator.add(arrivalMs - this.tsToMs(r.tsExt));
     const { extSeq, tsExt } = r;
-    this.learnPacketDuration(extSeq, tsExt, r.resync);
+    const ticks = this.durationLearner.observe(extSeq, tsExt, r.resync);
+    if (ticks !== this.frameTicks) {
+      this.frameTicks = ticks;
+      this.frameMs = (ticks * 1000) / this.clockRate;
+    }
     const idx = extSeq & this.mask;
     if (this.seen[idx] === extSeq) {
       this.s.duplicates++;
@@ -337,32 +341,6 @@ export class JitterBuffer {
 
   private lostSlot(): JitterSlot {
     return { kind: 'lost', durationTicks: this.frameTicks };
-  }
-
-  /**
-   * Learn the packet duration from the timestamp step between consecutive sequence
-   * numbers (RFC 3551 §4.5: the packet's duration follows from the timestamps). A new
-   * step is adopted after three consecutive votes; silence gaps are ignored by bounds.
-   */
-  private learnPacketDuration(extSeq: number, tsExt: number, resync: boolean): void {
-    const prev = this.lastInOrder;
-    if (resync || !prev || extSeq > prev.extSeq) this.lastInOrder = { extSeq, tsExt };
-    if (resync || !prev || extSeq !== prev.extSeq + 1) return;
-    const step = tsExt - prev.tsExt;
-    const tenMs = this.clockRate / 100;
-    if (step === this.frameTicks || step < tenMs / 2 || step > 12 * tenMs) {
-      this.stepVotes = 0;
-      return;
-    }
-    if (step !== this.stepCandidate) {
-      this.stepCandidate = step;
-      this.stepVotes = 0;
-    }
-    if (++this.stepVotes >= 3) {
-      this.frameTicks = step;
-      this.frameMs = (step * 1000) / this.clockRate;
-      this.stepVotes = 0;
-    }
   }
 
   private delayFor(nowMs: number, tsExt: number): number {
