@@ -178,62 +178,22 @@ function frameBody(
   return { body: cl > 0 ? buf.subarray(bodyStart, bodyStart + cl) : EMPTY };
 }
 
-/**
- * Parse one SIP message from `buf`.
- *
- * - Leading CRLFs are skipped (RFC 3261 §7.5).
- * - Header names are canonicalised (compact forms expanded, RFC 3261 §7.3.3); folded
- *   lines are joined with one space (RFC 3261 §7.3.1); values are trimmed.
- * - Datagram (default): a body shorter than Content-Length is a 400; bytes beyond
- *   Content-Length are discarded; without Content-Length the body is the rest
- *   (RFC 3261 §18.3). Stream: Content-Length is mandatory.
- * - Requests with a version other than SIP/2.0 yield status 505 (RFC 3261 §21.5.20);
- *   requests lacking Via, From, To, Call-ID or CSeq, or with a malformed CSeq, yield
- *   400 (§8.1.1); larger than `maxSize` yields 513 (§21.5.14).
- * - Malformed responses yield `ok: false` without a status: drop them.
- *
- * Never throws. On failure `partial` holds the request when it has Via, From, To,
- * Call-ID and CSeq, so that a UAS can answer it.
- */
-export function parseMessage(buf: Buffer, opts?: ParseOptions): SipParseResult {
-  try {
-    return parseUnchecked(buf, opts?.stream === true, opts?.maxSize);
-  } catch (err) {
-    // Defensive only: the parser is written not to throw.
-    return { ok: false, reason: `parser failure: ${String(err)}` };
-  }
+/** What {@link readHeaders} found. */
+interface HeaderScan {
+  readonly headers: SipHeader[];
+  /** Offset of the body, or -1 when no empty line ends the head. */
+  readonly bodyStart: number;
+  readonly contentLength: string | undefined;
+  /** Via, From, To, Call-ID and CSeq are all present. */
+  readonly complete: boolean;
+  readonly fail: Failure | undefined;
 }
 
-function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undefined): SipParseResult {
-  const maxSize = maxSizeOpt ?? (stream ? DEFAULT_MAX_STREAM_SIZE : DEFAULT_MAX_DATAGRAM_SIZE);
-  const len = buf.length;
-  let pos = 0;
-  // RFC 3261 §7.5: ignore CRLFs preceding the start line.
-  while (pos < len && (buf[pos] === 0x0d || buf[pos] === 0x0a)) pos++;
-  if (pos >= len) return { ok: false, reason: 'empty message' };
-
-  // The whole input as latin1 (one char per byte, memcpy speed): string indices are byte
-  // offsets, and V8's string search beats Buffer#indexOf on small inputs.
-  const s = buf.toString('latin1', 0, Math.min(len, maxSize + 1));
-  const sep = s.indexOf('\r\n\r\n', pos);
-  // Native scan: a latin1 string with bytes >= 0x80 is longer in UTF-8.
-  const high = Buffer.byteLength(sep < 0 ? s : s.slice(0, sep), 'utf8') !== (sep < 0 ? s.length : sep);
-
-  let fail: Failure | undefined;
-  // The first failure wins; `??=` keeps the reason text unevaluated afterwards.
-  // RFC 3261 §21.5.14 513 Message Too Large; the head is still parsed for `partial`.
-  if (len > maxSize) fail ??= { reason: `message of ${len} bytes exceeds limit ${maxSize}`, status: 513 };
-
-  // ---- start line (RFC 3261 §7.1, §7.2)
-  let nl = s.indexOf('\n', pos);
-  if (nl < 0) return { ok: false, reason: 'no line end after start line' };
-  let le = nl > pos && s.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
-  const start = parseStartLine(s, pos, le, high);
-  if (start.drop !== undefined) return { ok: false, reason: start.drop };
-  if (start.fail !== undefined) fail ??= start.fail;
-  const { isResponse, method, uri, version, status, reason } = start;
-
-  // ---- headers (RFC 3261 §7.3)
+/**
+ * Read header lines from s[start] up to the empty line (RFC 3261 §7.3): canonical names,
+ * unfolded and trimmed values, wire text kept for non-canonical lines.
+ */
+function readHeaders(s: string, start: number, high: boolean): HeaderScan {
   const headers: SipHeader[] = [];
   let haveVia = false;
   let haveFrom = false;
@@ -242,7 +202,10 @@ function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undef
   let haveCSeq = false;
   let contentLength: string | undefined;
   let hasRawLines = false;
-  let p = nl + 1;
+  let p = start;
+  let nl: number;
+  let le: number;
+  let fail: Failure | undefined;
   let bodyStart = -1;
   const slen = s.length;
   // A continuation line right after the start line has nothing to continue.
@@ -335,14 +298,77 @@ function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undef
         break;
     }
   }
+  if (hasRawLines) arraysWithRawLines.add(headers);
+  const complete = haveVia && haveFrom && haveTo && haveCallId && haveCSeq;
+  return { headers, bodyStart, contentLength, complete, fail };
+}
+
+/**
+ * Parse one SIP message from `buf`.
+ *
+ * - Leading CRLFs are skipped (RFC 3261 §7.5).
+ * - Header names are canonicalised (compact forms expanded, RFC 3261 §7.3.3); folded
+ *   lines are joined with one space (RFC 3261 §7.3.1); values are trimmed.
+ * - Datagram (default): a body shorter than Content-Length is a 400; bytes beyond
+ *   Content-Length are discarded; without Content-Length the body is the rest
+ *   (RFC 3261 §18.3). Stream: Content-Length is mandatory.
+ * - Requests with a version other than SIP/2.0 yield status 505 (RFC 3261 §21.5.20);
+ *   requests lacking Via, From, To, Call-ID or CSeq, or with a malformed CSeq, yield
+ *   400 (§8.1.1); larger than `maxSize` yields 513 (§21.5.14).
+ * - Malformed responses yield `ok: false` without a status: drop them.
+ *
+ * Never throws. On failure `partial` holds the request when it has Via, From, To,
+ * Call-ID and CSeq, so that a UAS can answer it.
+ */
+export function parseMessage(buf: Buffer, opts?: ParseOptions): SipParseResult {
+  try {
+    return parseUnchecked(buf, opts?.stream === true, opts?.maxSize);
+  } catch (err) {
+    // Defensive only: the parser is written not to throw.
+    return { ok: false, reason: `parser failure: ${String(err)}` };
+  }
+}
+
+function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undefined): SipParseResult {
+  const maxSize = maxSizeOpt ?? (stream ? DEFAULT_MAX_STREAM_SIZE : DEFAULT_MAX_DATAGRAM_SIZE);
+  const len = buf.length;
+  let pos = 0;
+  // RFC 3261 §7.5: ignore CRLFs preceding the start line.
+  while (pos < len && (buf[pos] === 0x0d || buf[pos] === 0x0a)) pos++;
+  if (pos >= len) return { ok: false, reason: 'empty message' };
+
+  // The whole input as latin1 (one char per byte, memcpy speed): string indices are byte
+  // offsets, and V8's string search beats Buffer#indexOf on small inputs.
+  const s = buf.toString('latin1', 0, Math.min(len, maxSize + 1));
+  const sep = s.indexOf('\r\n\r\n', pos);
+  // Native scan: a latin1 string with bytes >= 0x80 is longer in UTF-8.
+  const high = Buffer.byteLength(sep < 0 ? s : s.slice(0, sep), 'utf8') !== (sep < 0 ? s.length : sep);
+
+  let fail: Failure | undefined;
+  // The first failure wins; `??=` keeps the reason text unevaluated afterwards.
+  // RFC 3261 §21.5.14 513 Message Too Large; the head is still parsed for `partial`.
+  if (len > maxSize) fail ??= { reason: `message of ${len} bytes exceeds limit ${maxSize}`, status: 513 };
+
+  // ---- start line (RFC 3261 §7.1, §7.2)
+  const nl = s.indexOf('\n', pos);
+  if (nl < 0) return { ok: false, reason: 'no line end after start line' };
+  const le = nl > pos && s.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+  const start = parseStartLine(s, pos, le, high);
+  if (start.drop !== undefined) return { ok: false, reason: start.drop };
+  if (start.fail !== undefined) fail ??= start.fail;
+  const { isResponse, method, uri, version, status, reason } = start;
+
+  // ---- headers (RFC 3261 §7.3)
+  const scan = readHeaders(s, nl + 1, high);
+  if (scan.fail !== undefined) fail ??= scan.fail;
+  const { headers, contentLength, complete } = scan;
+  let bodyStart = scan.bodyStart;
   if (bodyStart < 0) {
     // No empty line: tolerated at the end of a datagram (no body); streams need it.
     if (stream) fail ??= { reason: 'no empty line after headers', status: 400 };
     bodyStart = len;
   }
 
-  if (hasRawLines) arraysWithRawLines.add(headers);
-  const complete = haveVia && haveFrom && haveTo && haveCallId && haveCSeq;
   if (!complete)
     fail ??= { reason: 'missing mandatory header (Via, From, To, Call-ID or CSeq)', status: 400 };
 
