@@ -168,3 +168,20 @@ describe('Dialog (UAS) re-INVITE without ACK', () => {
     expect(ended).toEqual([{ reason: 'ack-timeout' }]);
   });
 });
+
+describe('UAC forked 2xx', () => {
+  it('ACKs and hangs up a second dialog created by a forked 2xx', async () => {
+    const s = await uacDialog();
+    const invite = s.transport.sent.find((m) => m.text.startsWith('INVITE'))!.text;
+    s.transport.inject(
+      rawResponseTo(invite, 200, { toTag: 'other', extra: ['Contact: <sip:carol@127.0.0.1:5072>'] }),
+    );
+    await ticks(40);
+    const lines = s.transport.sent.map((m) => m.text.split('\r\n')[0]);
+    expect(lines.slice(-2)).toEqual([
+      'ACK sip:carol@127.0.0.1:5072 SIP/2.0',
+      'BYE sip:carol@127.0.0.1:5072 SIP/2.0',
+    ]);
+    expect(s.dialog.state).toBe('confirmed');
+  });
+});

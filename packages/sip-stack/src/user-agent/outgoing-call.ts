@@ -124,8 +124,19 @@ class InviteAttempt implements ClientTransactionUser {
     }
     if ((res.status === 401 || res.status === 407) && this.retryWithCredentials(res)) return;
     if (res.status >= 300) return this.reject(new CallFailedError(res));
-    if (this.dialog) return this.dialog.resendAck(); // 2xx retransmission (RFC 6026 Accepted)
+    if (this.dialog) return this.onAnother2xx(res);
     this.onAccepted(res);
+  }
+
+  /** A 2xx after the first: a retransmission (re-ACK), or a forked answer (ACK then BYE, RFC 3261 §13.2.2.4). */
+  private onAnother2xx(res: SipResponse): void {
+    const info = readMessageInfo(res);
+    if (!info || !this.dialog || info.toTag === this.dialog.remoteTag) return this.dialog?.resendAck();
+    const invite = this.tx!.request;
+    const extra = createUacDialog(this.host, invite, res, info, this.target.protocol, contactOf(invite));
+    if (!extra) return;
+    this.host.addDialog(extra);
+    void extra.ack2xx(invite, res).then(() => extra.bye());
   }
 
   private onAccepted(res: SipResponse): void {
