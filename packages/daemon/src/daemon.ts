@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { UserAgent, type Registration, type TransportConfig } from '@voice-assistant/sip-stack';
 import { PortAllocator } from '@voice-assistant/rtp';
+import { createProvidersFromEnv, type ProviderSet } from '@voice-assistant/ai-pipeline';
 import { ECHO_TEST_PROMPTS } from './apps/echo-test.js';
 import { PromptLibrary } from './audio/prompts.js';
 import { CallManager } from './call/call-manager.js';
@@ -23,10 +24,38 @@ interface AccountRuntime {
   registeredAt?: number;
 }
 
-/** Whether any AI provider is configured; without one every call runs the echo test. */
+/**
+ * Whether an AI assistant is configured: an LLM key or an OpenAI-compatible base URL
+ * (self-hosted). Without one every call runs the echo test.
+ */
 export function aiConfigured(config: DaemonConfig): boolean {
+  return Boolean(config.ai.openai.apiKey || config.ai.openai.baseUrl);
+}
+
+/**
+ * The provider variables as the AI pipeline reads them: the resolved configuration (YAML
+ * and environment already merged) wins; other variables (STT_PROVIDER, OPENAI_TTS_*, ...)
+ * come from the environment.
+ */
+export function providerEnv(
+  config: DaemonConfig,
+  env: NodeJS.ProcessEnv,
+): Record<string, string | undefined> {
   const ai = config.ai;
-  return Boolean(ai.openai.apiKey || ai.openai.baseUrl || ai.deepgram.apiKey || ai.elevenlabs.apiKey);
+  const fromConfig: Record<string, string | undefined> = {
+    OPENAI_API_KEY: ai.openai.apiKey,
+    OPENAI_BASE_URL: ai.openai.baseUrl,
+    OPENAI_MODEL: ai.openai.model,
+    DEEPGRAM_API_KEY: ai.deepgram.apiKey,
+    DEEPGRAM_BASE_URL: ai.deepgram.baseUrl,
+    DEEPGRAM_MODEL: ai.deepgram.model,
+    ELEVENLABS_API_KEY: ai.elevenlabs.apiKey,
+    ELEVENLABS_BASE_URL: ai.elevenlabs.baseUrl,
+    ELEVENLABS_VOICE_ID: ai.elevenlabs.voiceId,
+  };
+  const out: Record<string, string | undefined> = { ...env };
+  for (const [k, v] of Object.entries(fromConfig)) if (v !== undefined) out[k] = v;
+  return out;
 }
 
 /**
@@ -41,6 +70,7 @@ export class Daemon {
   private http?: HttpServer;
   private calls?: CallManager;
   private readonly accounts = new Map<string, AccountRuntime>();
+  private readonly providers = new Map<string, ProviderSet>();
   private draining = false;
   private started = false;
   /** Bound HTTP port (after start). */
@@ -67,6 +97,7 @@ export class Daemon {
       this.log.error({ err }, 'media tick failed');
       this.countError('internal');
     });
+    this.buildProviders(cfg);
     this.calls = new CallManager({
       config: () => this.config,
       logger: this.log,
@@ -74,6 +105,7 @@ export class Daemon {
       prompts,
       ports,
       ticker,
+      providers: (name) => this.providers.get(name),
     });
     this.ua = new UserAgent({
       transports: this.transports(cfg),
@@ -112,12 +144,31 @@ export class Daemon {
     );
 
     for (const account of cfg.sip.accounts) this.startAccount(account);
-    if (!aiConfigured(cfg))
+    if (aiConfigured(cfg))
+      this.log.info(
+        { llm: cfg.ai.openai.baseUrl ?? 'api.openai.com', model: cfg.ai.openai.model },
+        'AI assistant configured: calls are answered by the assistant',
+      );
+    else
       this.log.info(
         'No AI provider configured (OPENAI_API_KEY, DEEPGRAM_API_KEY, ELEVENLABS_API_KEY unset): running the echo test on every call',
       );
     this.started = true;
     this.log.info({ version: this.opts.version }, 'voice-assistant started');
+  }
+
+  /** One provider set per account (its voice and language); throws on an incomplete setup. */
+  private buildProviders(cfg: DaemonConfig): void {
+    this.providers.clear();
+    if (!aiConfigured(cfg)) return;
+    const env = providerEnv(cfg, process.env);
+    for (const a of cfg.sip.accounts) {
+      const set = createProvidersFromEnv(env, {
+        ...(a.assistant.voiceId ? { elevenlabs: { voiceId: a.assistant.voiceId } } : {}),
+        deepgram: { language: a.assistant.language },
+      });
+      if (set) this.providers.set(a.name, set);
+    }
   }
 
   private transports(cfg: DaemonConfig): TransportConfig[] {
@@ -218,6 +269,7 @@ export class Daemon {
   async reload(config: DaemonConfig): Promise<void> {
     const old = this.config;
     this.config = config;
+    this.buildProviders(config);
     const before = new Map(old.sip.accounts.map((a) => [a.name, JSON.stringify(a)]));
     const after = new Map(config.sip.accounts.map((a) => [a.name, JSON.stringify(a)]));
     for (const [name, rt] of this.accounts) {

@@ -7,8 +7,11 @@ import {
   type PortAllocator,
 } from '@voice-assistant/rtp';
 import type { Socket } from 'node:dgram';
+import type { ProviderSet } from '@voice-assistant/ai-pipeline';
+import { AssistantApp } from '../apps/assistant.js';
 import { EchoTestApp } from '../apps/echo-test.js';
 import type { MediaPort } from '../apps/types.js';
+import type { CallControl } from '../apps/assistant.js';
 import type { PromptLibrary } from '../audio/prompts.js';
 import type { AccountConfig, DaemonConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
@@ -24,6 +27,8 @@ export interface CallManagerDeps {
   readonly prompts: PromptLibrary;
   readonly ports: PortAllocator;
   readonly ticker: MediaTicker;
+  /** AI providers of an account; undefined runs the echo test. */
+  readonly providers: (account: string) => ProviderSet | undefined;
 }
 
 let callSeq = 0;
@@ -216,9 +221,22 @@ export class CallManager {
       },
       hangup: (reason) => void this.hangup(call, reason === 'timeout' ? 'media-timeout' : 'local-hangup'),
     };
-    const app = new EchoTestApp(port, this.deps.prompts, log, () =>
-      this.deps.metrics.dtmfTotal.inc({ source: 'rfc4733' }),
-    );
+    const account = this.deps.config().sip.accounts.find((a) => a.name === call.account);
+    const providers = account ? this.deps.providers(account.name) : undefined;
+    const app =
+      providers && account
+        ? new AssistantApp(
+            port,
+            providers,
+            account,
+            this.callControl(call),
+            this.deps.prompts,
+            this.deps.metrics,
+            log,
+          )
+        : new EchoTestApp(port, this.deps.prompts, log, () =>
+            this.deps.metrics.dtmfTotal.inc({ source: 'rfc4733' }),
+          );
     call.app = app;
     this.attachSession(call, session);
     dialog.on('bye', () => this.end(call, 'remote-bye'));
@@ -234,7 +252,45 @@ export class CallManager {
     session.start();
     app.start();
     call.stopTicker = this.deps.ticker.add(() => app.tick());
-    log.info({ codec: codec?.name }, 'call answered: echo test running');
+    log.info(
+      { codec: codec?.name },
+      app instanceof EchoTestApp ? 'call answered: echo test running' : 'call answered: AI assistant running',
+    );
+  }
+
+  /** SIP actions the assistant may take on this call. */
+  private callControl(call: Call): CallControl {
+    return {
+      transfer: async (target) => {
+        const dialog = call.dialog;
+        if (!dialog || dialog.state !== 'confirmed') return false;
+        const uri = this.transferUri(call, target);
+        // RFC 3515 §2.4.1 blind transfer: REFER with Refer-To; on 202 the transferee calls the
+        // target and we leave the call (NOTIFY progress is not awaited).
+        const res = await dialog.request('REFER', {
+          headers: [
+            { name: 'Refer-To', value: `<${uri}>` },
+            { name: 'Referred-By', value: `<${call.incoming.to.uri}>` },
+          ],
+        });
+        const ok = res.status >= 200 && res.status < 300;
+        call.log.info({ status: res.status, target: uri }, ok ? 'transfer accepted' : 'transfer refused');
+        if (ok) await this.hangup(call, 'transferred');
+        return ok;
+      },
+      sendDtmf: (digits) => {
+        [...digits].forEach((d, i) => setTimeout(() => call.session?.sendDtmf(d), i * 250).unref());
+      },
+    };
+  }
+
+  /** A bare extension becomes `sip:EXT@<account domain>`; full URIs pass through. */
+  private transferUri(call: Call, target: string): string {
+    if (/^(sips?|tel):/i.test(target)) return target;
+    const account = this.deps.config().sip.accounts.find((a) => a.name === call.account);
+    const host =
+      account?.domain ?? account?.server ?? /@([^;>]+)/.exec(call.incoming.to.uri)?.[1] ?? 'localhost';
+    return `sip:${target}@${host}`;
   }
 
   /** Routes a session's events to the call's app. */

@@ -20,6 +20,7 @@ export type CallEndReason =
   | 'rejected'
   | 'ack-timeout'
   | 'failed'
+  | 'transferred'
   | 'shutdown';
 
 /** A snapshot of one call for `/sip/status` and logs. */

@@ -281,6 +281,9 @@ function readAccount(r: Reader, a: unknown, p: string, index: number): AccountCo
       greeting: r.str(asst, 'greeting', `${p}assistant.`) ?? 'Hello! How can I help you today?',
       voiceId: r.str(asst, 'voice_id', `${p}assistant.`),
       language: r.str(asst, 'language', `${p}assistant.`) ?? 'en-US',
+      transferTarget: r.str(asst, 'transfer_target', `${p}assistant.`),
+      allowInterruptions: r.bool(asst, 'allow_interruptions', `${p}assistant.`, true),
+      maxCallSec: r.int(asst, 'max_call_sec', `${p}assistant.`, 1800, 10, 86400),
     },
   };
 }

@@ -22,6 +22,12 @@ export interface AssistantConfig {
   readonly voiceId?: string | undefined;
   /** BCP 47 language for STT/TTS, default `en-US`. */
   readonly language: string;
+  /** Where a failed or requested transfer goes (SIP URI or extension); none: hang up instead. */
+  readonly transferTarget?: string | undefined;
+  /** Caller speech interrupts the assistant (barge-in), default true. */
+  readonly allowInterruptions: boolean;
+  /** Maximum call length before the goodbye, default 1800 s. */
+  readonly maxCallSec: number;
 }
 
 /** One SIP account: a registration to a PBX/carrier, or a listen-only identity. */

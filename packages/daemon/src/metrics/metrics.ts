@@ -85,6 +85,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * Per-turn AI latency by stage: `stt` (VAD end of speech -> STT final), `llm` (final ->
+   * first token), `tts` (first token -> first audio), `output` (first audio -> first frame
+   * out), `total` (VAD end -> reply on the wire, including the paced-send queue).
+   */
+  readonly aiLatency = new Histogram({
+    name: 'voice_assistant_ai_latency_seconds',
+    help: 'AI turn latency by stage (stt, llm, tts, output, total)',
+    labelNames: ['stage'] as const,
+    buckets: [0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5],
+    registers: [this.registry],
+  });
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
