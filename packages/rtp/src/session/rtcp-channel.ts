@@ -19,10 +19,8 @@ export interface RtcpChannelOptions {
   senderState: (monoMs: number) => RtcpSenderState;
   /** Transmit one (already protected) compound packet. */
   send: (packet: Buffer) => void;
-  /** SRTCP protection of what we send (RFC 3711 §3.4). */
-  srtpTx?: SrtpContext;
-  /** SRTCP verification of what we receive. */
-  srtpRx?: SrtpContext;
+  /** Current SRTP contexts (SRTCP protection of what we send / verification of what we receive, RFC 3711 §3.4). */
+  srtp?: () => { tx?: SrtpContext; rx?: SrtpContext };
   /** Wall clock in ms since the Unix epoch. Default `Date.now`. */
   wallClock?: () => number;
   /** Uniform [0, 1) source for interval randomization. Default `Math.random`. */
@@ -70,8 +68,9 @@ export class RtcpChannel {
   /** Handle one received (S)RTCP datagram. Never throws. */
   receive(data: Buffer, localSsrc: number, monoMs: number): RtcpReceiveOutcome {
     let plain = data;
-    if (this.o.srtpRx) {
-      const u = this.o.srtpRx.unprotectRtcp(data);
+    const rx = this.o.srtp?.().rx;
+    if (rx) {
+      const u = rx.unprotectRtcp(data);
       if (!u.ok) return 'srtp-failed';
       plain = u.packet;
     }
@@ -85,7 +84,8 @@ export class RtcpChannel {
 
   private transmit(monoMs: number, bye: boolean): void {
     const compound = this.reporter.build(this.o.senderState(monoMs), this.wall(), monoMs, bye);
-    this.o.send(this.o.srtpTx ? this.o.srtpTx.protectRtcp(compound) : compound);
+    const tx = this.o.srtp?.().tx;
+    this.o.send(tx ? tx.protectRtcp(compound) : compound);
     this.sent++;
   }
 }

@@ -349,6 +349,14 @@ describe('RtpSession', () => {
     const plain = serializeRtpPacket({ ...parseOk(Buffer.alloc(172, 0x80)), payloadType: 0 });
     sb.receive(plain, { address: '10.0.0.1', port: 4000 });
     expect(b.stats().srtpFailures).toBe(2);
+    // Re-INVITE with new keys on both sides: media flows again with fresh contexts.
+    const k3 = Buffer.alloc(30, 3);
+    a.setSrtp({ suite, localKey: k3, remoteKey: k2 });
+    b.setSrtp({ suite, localKey: k2, remoteKey: k3 });
+    for (let i = 0; i < 5; i++) a.sendFrame(tone(i));
+    clock.tick(20);
+    expect(b.stats().jitterBuffer.played).toBe(15);
+    expect(b.stats().srtpFailures).toBe(2);
   });
 
   it('exchanges SR/RR reports, measures RTT and sends BYE on close (rtcp-mux, SRTCP)', () => {

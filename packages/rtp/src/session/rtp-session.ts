@@ -51,8 +51,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private closed = false;
   private malformed = 0;
   private srtpFailures = 0;
-  private readonly srtpTx: SrtpContext | undefined;
-  private readonly srtpRx: SrtpContext | undefined;
+  private srtpTx: SrtpContext | undefined;
+  private srtpRx: SrtpContext | undefined;
   private ignored = 0;
   private sendErrors = 0;
   private readonly rtcp: RtcpChannel | undefined;
@@ -86,10 +86,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       throw new RangeError(`ptime ${ptime} ms is not a multiple of the ${this.clock.periodMs} ms clock`);
     }
     this.remote = { ...opts.remote };
-    if (opts.srtp) {
-      this.srtpTx = new SrtpContext({ suite: opts.srtp.suite, keyAndSalt: opts.srtp.localKey });
-      this.srtpRx = new SrtpContext({ suite: opts.srtp.suite, keyAndSalt: opts.srtp.remoteKey });
-    }
+    this.setSrtp(opts.srtp);
     this.mediaTimeoutMs = opts.mediaTimeoutMs ?? 30_000;
     const clockRate = opts.codec.info.clockRate;
     this.jitter = new JitterBuffer({ clockRate, frameMs: ptime, ...opts.jitter });
@@ -122,8 +119,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
             this.sender.lastTickTimestamp + Math.round(((monoMs - this.lastTickMs) * clockRate) / 1000),
         }),
         send: this.sendRtcp,
-        srtpTx: this.srtpTx,
-        srtpRx: this.srtpRx,
+        srtp: () => ({ tx: this.srtpTx, rx: this.srtpRx }),
         wallClock: opts.rtcp?.wallClock,
         random: opts.rtcp?.random,
       });
@@ -189,6 +185,15 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.latched = false;
     this.rtcpRemote = undefined;
     this.restartMediaTimeout();
+  }
+
+  /**
+   * Replace the SRTP keys (re-INVITE with new SDES crypto, RFC 4568 §7.1.4): new contexts,
+   * fresh rollover counters and replay windows. `undefined` switches to plain RTP.
+   */
+  setSrtp(srtp: RtpSessionOptions['srtp']): void {
+    this.srtpTx = srtp && new SrtpContext({ suite: srtp.suite, keyAndSalt: srtp.localKey });
+    this.srtpRx = srtp && new SrtpContext({ suite: srtp.suite, keyAndSalt: srtp.remoteKey });
   }
 
   /** RFC 3264 direction: what we send and what we play out. */
