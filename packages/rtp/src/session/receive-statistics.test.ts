@@ -30,6 +30,8 @@ describe('ReceiveStatistics (RFC 3550 A.3, A.8)', () => {
     for (let i = 0; i < 10; i++) rs.update(1, i, i * 160, i * 20, 160);
     rs.update(2, 500, 0, 300, 160);
     expect(rs.expected).toBe(1);
+    rs.update(1, 10, 1600, 305, 160); // straggler of the old source: ignored
+    expect(rs.sourceSsrc).toBe(2);
     rs.update(2, 30_000, 0, 320, 160); // jump: probation
     expect(rs.expected).toBe(1);
     rs.update(2, 30_001, 160, 340, 160); // confirmed

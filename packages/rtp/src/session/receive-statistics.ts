@@ -25,6 +25,7 @@ export interface ReceptionReport {
 /** RFC 3550 receive-side statistics for the current remote SSRC. */
 export class ReceiveStatistics {
   private ssrc: number | undefined;
+  private previousSsrc: number | undefined;
   private maxSeq = 0;
   private cycles = 0;
   private baseSeq = 0;
@@ -52,7 +53,9 @@ export class ReceiveStatistics {
     this.packets++;
     this.payloadBytes += payloadLength;
     if (ssrc !== this.ssrc) {
+      if (ssrc === this.previousSsrc) return; // stragglers of the source we left
       // RFC 3550 §8.2: a new SSRC is a new source; restart its statistics.
+      this.previousSsrc = this.ssrc;
       this.ssrc = ssrc;
       this.initSeq(seq);
       this.transit = undefined;
