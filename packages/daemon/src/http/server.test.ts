@@ -54,3 +54,34 @@ describe('HttpServer', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 });
+
+describe('HttpServer extra routes', () => {
+  it('routes POST/DELETE with path parameters, reads JSON bodies, and maps HttpError', async () => {
+    const { readJsonBody, HttpError, sendJson } = await import('./server.js');
+    const base = await start({});
+    server?.addRoutes([
+      {
+        method: 'POST',
+        path: '/calls',
+        handler: async (req, res) => sendJson(res, 201, { got: await readJsonBody(req) }),
+      },
+      {
+        method: 'DELETE',
+        path: /^\/calls\/([^/]+)$/,
+        handler: (_req, res, [id]) => {
+          if (id === 'missing') throw new HttpError(404, 'no such call');
+          sendJson(res, 200, { deleted: id });
+        },
+      },
+    ]);
+    const post = await fetch(`${base}/calls`, { method: 'POST', body: JSON.stringify({ to: '100' }) });
+    expect(post.status).toBe(201);
+    expect(await post.json()).toEqual({ got: { to: '100' } });
+    expect((await fetch(`${base}/calls`, { method: 'POST', body: '{bad' })).status).toBe(400);
+    expect(await (await fetch(`${base}/calls/c%201`, { method: 'DELETE' })).json()).toEqual({
+      deleted: 'c 1',
+    });
+    expect((await fetch(`${base}/calls/missing`, { method: 'DELETE' })).status).toBe(404);
+    expect((await fetch(`${base}/calls`, { method: 'PUT' })).status).toBe(405);
+  });
+});

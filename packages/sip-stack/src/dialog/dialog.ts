@@ -104,6 +104,11 @@ export class Dialog extends EventEmitter<DialogEvents> {
   private lastAck: { seq: number; resend: () => void } | undefined;
   /** Last session description we sent (answers session-refresh re-INVITEs by default). */
   localBody: { body: Buffer; contentType: string } | undefined;
+  /**
+   * Body of the 2xx that created this dialog on the UAC side (the SDP answer to our offer,
+   * RFC 3264 §4); undefined on the UAS side.
+   */
+  remoteBody: { body: Buffer; contentType: string } | undefined;
 
   constructor(
     private readonly host: DialogHost,

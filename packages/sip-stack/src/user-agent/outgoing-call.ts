@@ -12,6 +12,7 @@ import { syntheticResponse } from '../transaction/synthetic-response.js';
 import type { Dialog } from '../dialog/dialog.js';
 import type { DialogHost } from '../dialog/dialog-host.js';
 import { createUacDialog } from '../dialog/dialog-factory.js';
+import { getHeader } from '../message/headers.js';
 import { ALLOW_VALUE } from './core-checks.js';
 import type { DigestSession } from '../registration/digest-session.js';
 import { createDigestSession } from '../registration/digest-session.js';
@@ -146,6 +147,7 @@ class InviteAttempt implements ClientTransactionUser {
       ? createUacDialog(this.host, invite, res, info, this.target.protocol, contactOf(invite))
       : undefined;
     if (!dialog) return this.reject(new CallFailedError(res));
+    dialog.remoteBody = { body: res.body, contentType: getHeader(res, 'Content-Type') ?? '' };
     this.dialog = dialog;
     this.host.addDialog(dialog);
     dialog.ack2xx(invite, res).then(() => {
