@@ -8,6 +8,7 @@ import { CallManager } from './call/call-manager.js';
 import { MediaTicker } from './call/media-ticker.js';
 import type { AccountConfig, DaemonConfig } from './config/index.js';
 import { HttpServer } from './http/server.js';
+import { callsApi } from './http/calls-api.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics/metrics.js';
 import { accountStatus, overallStatus, type AccountStatus } from './status.js';
@@ -106,6 +107,7 @@ export class Daemon {
       ports,
       ticker,
       providers: (name) => this.providers.get(name),
+      ua: () => this.ua,
     });
     this.ua = new UserAgent({
       transports: this.transports(cfg),
@@ -137,6 +139,7 @@ export class Daemon {
         }),
       },
     });
+    this.http.addRoutes(callsApi(() => this.calls));
     this.httpPort = await this.http.listen();
     this.log.info(
       { port: this.httpPort },

@@ -1,22 +1,25 @@
-import type { IncomingCall, ReinviteResponder, SipHeader, SipRequest } from '@voice-assistant/sip-stack';
-import {
-  answerOffer,
-  createCodec,
-  RtpSession,
-  type NegotiatedMedia,
-  type PortAllocator,
-} from '@voice-assistant/rtp';
-import type { Socket } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import type { ProviderSet } from '@voice-assistant/ai-pipeline';
+import { answerOffer, applyAnswer, createOffer, type PortAllocator } from '@voice-assistant/rtp';
+import type {
+  Dialog,
+  IncomingCall,
+  ReinviteResponder,
+  SipHeader,
+  SipRequest,
+  UserAgent,
+} from '@voice-assistant/sip-stack';
 import { AssistantApp } from '../apps/assistant.js';
 import { EchoTestApp } from '../apps/echo-test.js';
 import type { MediaPort } from '../apps/types.js';
-import type { CallControl } from '../apps/assistant.js';
 import type { PromptLibrary } from '../audio/prompts.js';
 import type { AccountConfig, DaemonConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { Call, type CallEndReason } from './call.js';
+import { callControl, targetUri } from './call-control.js';
+import { createSession, handleReoffer } from './call-media.js';
 import { localAddressFor } from './local-address.js';
 import type { MediaTicker } from './media-ticker.js';
 
@@ -29,20 +32,40 @@ export interface CallManagerDeps {
   readonly ticker: MediaTicker;
   /** AI providers of an account; undefined runs the echo test. */
   readonly providers: (account: string) => ProviderSet | undefined;
+  /** The SIP user agent, for outbound calls. */
+  readonly ua: () => UserAgent | undefined;
 }
 
+/** A refused outbound call request, with the HTTP status that says why. */
+export class CallRequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What `POST /calls` asks for. */
+export interface PlaceCallRequest {
+  /** Extension, number, or sip:/sips:/tel: URI. */
+  readonly to: string;
+  /** Account name; default the first account with a registrar. */
+  readonly account?: string;
+  /** System prompt for this call's assistant. */
+  readonly prompt?: string;
+}
+
+/** Ended calls kept for `GET /calls/:id`. */
+const RECENT_LIMIT = 200;
 let callSeq = 0;
 
-type RtpSockets = { rtp: Socket; rtcp?: Socket | undefined };
-
-/** The SDP without its o= line, to tell whether our description changed (RFC 3264 §8). */
-function withoutOrigin(sdp: string): string {
-  return sdp.replace(/^o=.*$/m, '');
-}
-
-/** Answers incoming calls, owns every active call, and ends them all on shutdown. */
+/** Answers incoming calls, places outgoing ones, owns every active call, and ends them all on shutdown. */
 export class CallManager {
+  /** Calls in progress. */
   readonly calls = new Map<string, Call>();
+  /** Recently ended calls, oldest first. */
+  private readonly recent = new Map<string, Call>();
   private draining = false;
   private sessionId = Math.floor(Date.now() / 1000);
 
@@ -50,6 +73,16 @@ export class CallManager {
 
   get activeCount(): number {
     return this.calls.size;
+  }
+
+  /** A call in progress or recently ended. */
+  get(id: string): Call | undefined {
+    return this.calls.get(id) ?? this.recent.get(id);
+  }
+
+  /** Calls in progress, then recently ended ones (newest first). */
+  list(): Call[] {
+    return [...this.calls.values(), ...[...this.recent.values()].reverse()];
   }
 
   /** Entry point for the UA's `invite` event. Never throws: failures end the call with an error response. */
@@ -73,12 +106,25 @@ export class CallManager {
     await Promise.all([...this.calls.values()].map((c) => this.hangup(c, 'shutdown')));
   }
 
-  /** Sends BYE (if answered) and releases everything. */
+  /** Ends a call from our side: CANCEL before the answer (outbound), BYE after it. */
   async hangup(call: Call, reason: CallEndReason): Promise<void> {
-    if (call.state === 'ended') return;
+    if (call.ended) return;
     const dialog = call.dialog;
+    if (!call.incoming && !dialog) call.abort.abort(); // outbound, not answered yet: CANCEL
+    if (call.incoming && !dialog && call.state === 'ringing') {
+      call.incoming.reject(480, { reason: 'Temporarily Unavailable' });
+    }
     this.end(call, reason);
     if (dialog && dialog.state !== 'terminated') await dialog.bye().catch(() => undefined);
+  }
+
+  /** Blind-transfers a call (REFER); resolves true when the far end accepted. */
+  async transfer(call: Call, target: string): Promise<boolean> {
+    return this.control(call).transfer(target);
+  }
+
+  private account(name: string): AccountConfig | undefined {
+    return this.deps.config().sip.accounts.find((a) => a.name === name);
   }
 
   private routeAccount(inc: IncomingCall): AccountConfig {
@@ -90,212 +136,276 @@ export class CallManager {
     );
   }
 
+  private newCall(parties: Call['parties'], account: AccountConfig): Call {
+    const id = `c${(++callSeq).toString(36)}-${Date.now().toString(36)}`;
+    const log = this.deps.logger.child({ call: id, callId: parties.callId, account: account.name });
+    const call = new Call(id, parties, account.name, log);
+    this.calls.set(id, call);
+    this.deps.metrics.activeCalls.inc({ provider: 'sip', account: account.name });
+    return call;
+  }
+
+  private countRefusal(account: string, status: string, direction: 'inbound' | 'outbound'): void {
+    this.deps.metrics.callsTotal.inc({ provider: 'sip', status, account, direction });
+  }
+
   private async answer(inc: IncomingCall): Promise<void> {
     const cfg = this.deps.config();
     const account = this.routeAccount(inc);
-    const id = `c${(++callSeq).toString(36)}-${Date.now().toString(36)}`;
-    const log = this.deps.logger.child({ call: id, callId: inc.callId, account: account.name });
     const refuse = (status: number, reason: string, metricStatus: string, headers?: SipHeader[]): void => {
-      log.info({ status, reason }, `call refused: ${status} ${reason}`);
+      this.deps.logger.info({ callId: inc.callId, status, reason }, `call refused: ${status} ${reason}`);
       inc.reject(status, { reason, headers });
-      this.deps.metrics.callsTotal.inc({
-        provider: 'sip',
-        status: metricStatus,
-        account: account.name,
-        direction: 'inbound',
-      });
+      this.countRefusal(account.name, metricStatus, 'inbound');
     };
     if (this.draining)
       return refuse(503, 'Service Unavailable', 'rejected', [{ name: 'Retry-After', value: '30' }]);
-    if (this.calls.size >= cfg.sip.maxConcurrentCalls) return refuse(486, 'Busy Here', 'busy');
+    if (this.calls.size >= cfg.sip.maxConcurrentCalls)
+      return refuse(503, 'Service Unavailable', 'busy', [{ name: 'Retry-After', value: '5' }]);
     const ctype = inc.contentType?.split(';')[0]?.trim().toLowerCase();
     if (inc.body.length === 0 || ctype !== 'application/sdp')
       return refuse(488, 'Not Acceptable Here', 'rejected', [
         { name: 'Warning', value: '399 voice-assistant "an SDP offer is required"' },
       ]);
 
-    const call = new Call(id, inc, account.name, log);
-    this.calls.set(id, call);
-    this.deps.metrics.activeCalls.inc({ provider: 'sip', account: account.name });
+    const call = this.newCall(
+      { callId: inc.callId, from: inc.from.uri, to: inc.to.uri, direction: 'inbound' },
+      account,
+    );
+    call.incoming = inc;
     inc.on('cancel', () => this.end(call, 'cancelled'));
-    log.info({ from: inc.from.uri, to: inc.to.uri, remote: inc.remote }, 'incoming call');
+    // The dialog may end before accept() resolves (ACK and BYE in one read): catch it here too.
+    inc.on('terminated', (e: { reason: string }) => this.end(call, endReasonOf(e.reason)));
+    call.log.info({ from: inc.from.uri, to: inc.to.uri, remote: inc.remote }, 'incoming call');
 
     const alloc = await this.deps.ports.allocate();
     call.releasePorts = alloc.release;
     if (call.ended) return; // cancelled meanwhile
     const address = cfg.sip.publicAddress ?? (await localAddressFor(inc.remote.address));
-    const sessionId = this.sessionId++;
+    const sessionId = String(this.sessionId++);
     const answer = answerOffer(inc.body.toString('utf8'), {
       address,
       port: alloc.port,
       codecs: [...account.codecs],
       dtmf: true,
       srtp: account.srtp,
-      sessionId: String(sessionId),
+      sessionId,
       sessionVersion: 1,
       username: 'voice-assistant',
     });
     if (!answer.ok) {
-      log.info({ reason: answer.reason }, 'no acceptable media in the offer');
+      call.log.info({ reason: answer.reason }, 'no acceptable media in the offer');
       inc.reject(answer.status, {
         headers: [{ name: 'Warning', value: `304 voice-assistant "${answer.reason.replace(/"/g, "'")}"` }],
       });
-      this.deps.metrics.callsTotal.inc({
-        provider: 'sip',
-        status: 'rejected',
-        account: account.name,
-        direction: 'inbound',
-      });
-      return this.end(call, 'rejected', false);
+      return this.end(call, 'rejected');
     }
     call.media = answer.media;
-    call.local = { address, port: alloc.port, sessionId: String(sessionId), version: 1, sdp: answer.sdp };
+    call.local = { address, port: alloc.port, sessionId, version: 1, sdp: answer.sdp };
     call.sockets = { rtp: alloc.rtp, rtcp: alloc.rtcp };
-    const session = this.createSession(answer.media, call.sockets, cfg, log);
-    call.session = session;
+    call.session = createSession(answer.media, call.sockets, cfg, call.log);
     if (cfg.sip.answerDelayMs > 0) {
       inc.progress(180);
       await new Promise((r) => setTimeout(r, cfg.sip.answerDelayMs));
       if (call.ended) return; // CANCEL while ringing: the stack answered 487
     }
     call.state = 'answering';
+    let dialog: Dialog;
     try {
-      call.dialog = await inc.accept({ body: Buffer.from(answer.sdp), contentType: 'application/sdp' });
+      dialog = await inc.accept({ body: Buffer.from(answer.sdp), contentType: 'application/sdp' });
     } catch (err) {
-      log.warn({ err }, 'call not confirmed (no ACK)');
+      call.log.warn({ err }, 'call not confirmed (no ACK)');
       return this.end(call, 'ack-timeout');
     }
-    if (call.state !== 'answering') return; // ended while waiting for the ACK
-    this.confirm(call, session, log);
+    if (call.ended) return;
+    call.dialog = dialog;
+    if (dialog.state === 'terminated') return this.end(call, 'remote-bye');
+    this.confirm(call);
   }
 
-  private createSession(
-    media: NegotiatedMedia,
-    sockets: RtpSockets,
-    cfg: DaemonConfig,
-    log: Logger,
-  ): RtpSession {
-    const codec = createCodec({ ...media.codec, fmtp: media.fmtp, frameMs: media.ptimeMs });
-    const session = new RtpSession({
-      sockets,
-      remote: { address: media.remoteAddress, port: media.remotePort, rtcpPort: media.remoteRtcpPort },
-      payloadType: media.payloadType,
-      codec: { ...codec, info: media.codec },
-      dtmfPayloadType: media.dtmfPayloadType,
-      ptimeMs: media.ptimeMs,
-      rtcpMux: media.rtcpMux,
-      srtp: media.crypto
-        ? {
-            suite: media.crypto.suite,
-            localKey: Buffer.from(media.crypto.localKeyBase64, 'base64'),
-            remoteKey: Buffer.from(media.crypto.remoteKeyBase64, 'base64'),
-          }
-        : undefined,
-      mediaTimeoutMs: cfg.rtp.mediaTimeoutMs,
+  /**
+   * Places an outbound call (`POST /calls`): validates the request at once (throws
+   * `CallRequestError`), then dials in the background; progress shows in `get(id)`.
+   */
+  placeCall(req: PlaceCallRequest): Call {
+    const cfg = this.deps.config();
+    const ua = this.deps.ua();
+    if (!ua || this.draining) throw new CallRequestError(503, 'not accepting calls (starting or draining)');
+    if (this.calls.size >= cfg.sip.maxConcurrentCalls)
+      throw new CallRequestError(503, 'concurrent call limit reached');
+    if (typeof req.to !== 'string' || !/^[A-Za-z0-9+*#@:;=._%[\]-]+$/.test(req.to))
+      throw new CallRequestError(400, '"to" must be an extension, a number or a SIP URI');
+    const accounts = cfg.sip.accounts;
+    const account = req.account
+      ? accounts.find((a) => a.name === req.account)
+      : (accounts.find((a) => a.server) ?? accounts[0]);
+    if (!account) throw new CallRequestError(404, `no account named ${String(req.account)}`);
+    if (!account.server && !/^sips?:/i.test(req.to))
+      throw new CallRequestError(
+        400,
+        `account ${account.name} has no registrar: "to" must be a full SIP URI`,
+      );
+    const toUri = targetUri(account, req.to.replace(/^tel:/i, ''));
+    const user = account.username ?? 'voice-assistant';
+    const fromUri = `sip:${user}@${account.domain ?? account.server ?? cfg.sip.publicAddress ?? 'localhost'}`;
+    const call = this.newCall({ callId: '', from: fromUri, to: toUri, direction: 'outbound' }, account);
+    if (typeof req.prompt === 'string' && req.prompt.trim() !== '') call.prompt = req.prompt;
+    this.dial(call, account, ua, toUri).catch((err: unknown) => {
+      call.log.error({ err }, 'outbound call failed');
+      this.deps.metrics.errorsTotal.inc({ error_type: 'sip_handler', account: account.name });
+      this.end(call, 'failed');
     });
-    log.debug(
-      {
-        codec: media.codec.name,
-        pt: media.payloadType,
-        remote: `${media.remoteAddress}:${media.remotePort}`,
-      },
-      'media negotiated',
-    );
-    return session;
+    return call;
   }
 
-  private confirm(call: Call, session: RtpSession, log: Logger): void {
+  private async dial(call: Call, account: AccountConfig, ua: UserAgent, toUri: string): Promise<void> {
+    const cfg = this.deps.config();
+    // Requests go to the registrar/proxy: Request-URI user@server:port, To user@domain.
+    const host = account.server ? account.server : (/@([^;>]+)/.exec(toUri)?.[1] ?? '127.0.0.1');
+    const requestUri = account.server
+      ? `sip:${/^sips?:([^@]+)@/i.exec(toUri)?.[1] ?? ''}@${bracket(account.server)}:${account.port};transport=${account.transport}`
+      : toUri;
+    const alloc = await this.deps.ports.allocate();
+    call.releasePorts = alloc.release;
+    if (call.ended) return;
+    const remoteIp = isIP(host.replace(/^\[|\]$/g, '').split(':')[0] ?? '')
+      ? host
+      : (await lookup(host.split(':')[0] ?? host)).address;
+    const address = cfg.sip.publicAddress ?? (await localAddressFor(remoteIp.replace(/^\[|\]$/g, '')));
+    const sessionId = String(this.sessionId++);
+    const offer = createOffer({
+      address,
+      port: alloc.port,
+      codecs: [...account.codecs],
+      dtmf: true,
+      srtp: account.srtp,
+      sessionId,
+      sessionVersion: 1,
+      username: 'voice-assistant',
+    });
+    call.log.info({ to: toUri, via: requestUri }, 'placing call');
+    let dialog: Dialog;
+    try {
+      dialog = await ua.invite(requestUri, {
+        from: call.parties.from,
+        to: toUri,
+        body: Buffer.from(offer.sdp),
+        contentType: 'application/sdp',
+        transport: account.transport,
+        signal: call.abort.signal,
+        credentials:
+          account.password !== undefined
+            ? { username: account.authUsername ?? account.username ?? '', password: account.password }
+            : undefined,
+        onProgress: (res) => {
+          if (res.status >= 180 && call.state === 'dialing') call.state = 'ringing';
+        },
+      });
+    } catch (err) {
+      const status = (err as { response?: { status?: number } }).response?.status;
+      call.sipStatus = status;
+      call.log.info({ status, err: (err as Error).message }, 'call not answered');
+      return this.end(call, call.abort.signal.aborted ? 'cancelled' : 'failed');
+    }
+    call.parties.callId = dialog.callId;
+    call.dialog = dialog;
+    if (call.ended || dialog.state === 'terminated') {
+      if (dialog.state !== 'terminated') await dialog.bye().catch(() => undefined);
+      return this.end(call, 'local-hangup');
+    }
+    const answer = applyAnswer(offer.state, dialog.remoteBody?.body.toString('utf8') ?? '');
+    if (!answer.ok) {
+      call.log.warn({ reason: answer.reason }, 'unusable SDP answer: hanging up');
+      await dialog.bye().catch(() => undefined);
+      return this.end(call, 'failed');
+    }
+    call.media = answer.media;
+    call.local = { address, port: alloc.port, sessionId, version: 1, sdp: offer.sdp };
+    call.sockets = { rtp: alloc.rtp, rtcp: alloc.rtcp };
+    call.session = createSession(answer.media, call.sockets, cfg, call.log);
+    this.confirm(call);
+  }
+
+  private control(call: Call): ReturnType<typeof callControl> {
+    return callControl(
+      call,
+      () => this.account(call.account),
+      () => this.hangup(call, 'transferred'),
+    );
+  }
+
+  /** The call is up (2xx ACKed): start media and the application. */
+  private confirm(call: Call): void {
     const dialog = call.dialog;
-    if (!dialog) return;
+    const session = call.session;
+    if (!dialog || !session) return;
     call.state = 'active';
     call.answeredAt = Date.now();
-    const codec = call.media?.codec;
-    const current = (): RtpSession => call.session ?? session;
+    const media = call.media;
+    const sampleRate = media?.codec.sampleRate ?? 8000;
     const port: MediaPort = {
-      sampleRate: codec?.sampleRate ?? 8000,
-      samplesPerFrame: ((codec?.sampleRate ?? 8000) * (call.media?.ptimeMs ?? 20)) / 1000,
-      sendFrame: (pcm) => current().sendFrame(pcm),
-      clearSendQueue: () => current().clearSendQueue(),
+      sampleRate,
+      samplesPerFrame: (sampleRate * (media?.ptimeMs ?? 20)) / 1000,
+      sendFrame: (pcm) => call.session?.sendFrame(pcm),
+      clearSendQueue: () => call.session?.clearSendQueue(),
       get queuedFrames() {
-        return current().queuedFrames;
+        return call.session?.queuedFrames ?? 0;
       },
       hangup: (reason) => void this.hangup(call, reason === 'timeout' ? 'media-timeout' : 'local-hangup'),
     };
-    const account = this.deps.config().sip.accounts.find((a) => a.name === call.account);
+    const account = this.account(call.account);
     const providers = account ? this.deps.providers(account.name) : undefined;
-    const app =
-      providers && account
-        ? new AssistantApp(
-            port,
-            providers,
-            account,
-            this.callControl(call),
-            this.deps.prompts,
-            this.deps.metrics,
-            log,
-          )
-        : new EchoTestApp(port, this.deps.prompts, log, () =>
-            this.deps.metrics.dtmfTotal.inc({ source: 'rfc4733' }),
-          );
-    call.app = app;
-    this.attachSession(call, session);
+    if (providers && account) {
+      const persona = call.prompt
+        ? { ...account, assistant: { ...account.assistant, systemPrompt: call.prompt } }
+        : account;
+      call.app = new AssistantApp(
+        port,
+        providers,
+        persona,
+        this.control(call),
+        this.deps.prompts,
+        this.deps.metrics,
+        call.log,
+      );
+      call.appKind = 'assistant';
+    } else {
+      call.app = new EchoTestApp(port, this.deps.prompts, call.log, () =>
+        this.deps.metrics.dtmfTotal.inc({ source: 'rfc4733' }),
+      );
+      call.appKind = 'echo-test';
+    }
+    this.attachSession(call);
     dialog.on('bye', () => this.end(call, 'remote-bye'));
-    dialog.on('terminated', (e: { reason: string }) =>
-      this.end(
-        call,
-        e.reason === 'local-bye' ? 'local-hangup' : e.reason === 'ack-timeout' ? 'ack-timeout' : 'remote-bye',
-      ),
-    );
+    dialog.on('terminated', (e: { reason: string }) => this.end(call, endReasonOf(e.reason)));
     dialog.on('reinvite', (req: SipRequest, respond: ReinviteResponder) =>
-      this.handleReinvite(call, req, respond),
+      handleReoffer(call, this.account(call.account), req, respond, (m) => this.rebuildSession(call, m)),
     );
     session.start();
+    const app = call.app;
     app.start();
     call.stopTicker = this.deps.ticker.add(() => app.tick());
-    log.info(
-      { codec: codec?.name },
-      app instanceof EchoTestApp ? 'call answered: echo test running' : 'call answered: AI assistant running',
+    call.log.info(
+      { codec: media?.codec.name, direction: call.parties.direction },
+      call.appKind === 'echo-test'
+        ? 'call answered: echo test running'
+        : 'call answered: AI assistant running',
     );
   }
 
-  /** SIP actions the assistant may take on this call. */
-  private callControl(call: Call): CallControl {
-    return {
-      transfer: async (target) => {
-        const dialog = call.dialog;
-        if (!dialog || dialog.state !== 'confirmed') return false;
-        const uri = this.transferUri(call, target);
-        // RFC 3515 §2.4.1 blind transfer: REFER with Refer-To; on 202 the transferee calls the
-        // target and we leave the call (NOTIFY progress is not awaited).
-        const res = await dialog.request('REFER', {
-          headers: [
-            { name: 'Refer-To', value: `<${uri}>` },
-            { name: 'Referred-By', value: `<${call.incoming.to.uri}>` },
-          ],
-        });
-        const ok = res.status >= 200 && res.status < 300;
-        call.log.info({ status: res.status, target: uri }, ok ? 'transfer accepted' : 'transfer refused');
-        if (ok) await this.hangup(call, 'transferred');
-        return ok;
-      },
-      sendDtmf: (digits) => {
-        [...digits].forEach((d, i) => setTimeout(() => call.session?.sendDtmf(d), i * 250).unref());
-      },
-    };
+  /** New codec or keys on a re-INVITE: a new RTP session on the same ports. */
+  private rebuildSession(call: Call, media: Call['media'] & object): void {
+    if (!call.sockets) return;
+    call.session?.removeAllListeners();
+    call.session?.close();
+    call.session = createSession(media, call.sockets, this.deps.config(), call.log);
+    this.attachSession(call);
+    call.session.start();
   }
 
-  /** A bare extension becomes `sip:EXT@<account domain>`; full URIs pass through. */
-  private transferUri(call: Call, target: string): string {
-    if (/^(sips?|tel):/i.test(target)) return target;
-    const account = this.deps.config().sip.accounts.find((a) => a.name === call.account);
-    const host =
-      account?.domain ?? account?.server ?? /@([^;>]+)/.exec(call.incoming.to.uri)?.[1] ?? 'localhost';
-    return `sip:${target}@${host}`;
-  }
-
-  /** Routes a session's events to the call's app. */
-  private attachSession(call: Call, session: RtpSession): void {
-    call.session = session;
+  /** Routes the session's events to the call's app. */
+  private attachSession(call: Call): void {
+    const session = call.session;
+    if (!session) return;
     session.on('frame', (pcm: Int16Array) => call.app?.onFrame(pcm));
     session.on('dtmf', (e: { digit: string }) => call.app?.onDtmf(e.digit));
     session.on('timeout', () => {
@@ -305,112 +415,79 @@ export class CallManager {
     });
   }
 
-  /**
-   * A re-INVITE or UPDATE inside the call (RFC 3311, RFC 3264 §8): hold/resume, a new
-   * remote address, a codec change, or a session refresh (RFC 4028). A rejected offer
-   * (488) leaves the session as it was.
-   */
-  private handleReinvite(call: Call, req: SipRequest, respond: ReinviteResponder): void {
-    const local = call.local;
-    if (!local || !call.session || !call.media) return respond(500);
-    if (req.body.length === 0) {
-      // UPDATE without a body is a refresh; an offerless re-INVITE gets our offer in the 200.
-      if (req.method === 'UPDATE') return respond(200);
-      return respond(200, { body: Buffer.from(local.sdp), contentType: 'application/sdp' });
-    }
-    const account = this.deps.config().sip.accounts.find((a) => a.name === call.account);
-    const codecs = [call.media.codec.name, ...(account?.codecs ?? ['PCMU', 'PCMA'])];
-    const offer = req.body.toString('utf8');
-    const opts = {
-      address: local.address,
-      port: local.port,
-      codecs: [...new Set(codecs)],
-      dtmf: true,
-      srtp: account?.srtp ?? 'off',
-      sessionId: local.sessionId,
-      username: 'voice-assistant',
-    };
-    let answer = answerOffer(offer, { ...opts, sessionVersion: local.version });
-    if (!answer.ok) {
-      call.log.info({ reason: answer.reason }, 're-INVITE offer rejected, keeping the current media');
-      return respond(answer.status === 400 ? 400 : 488);
-    }
-    // RFC 3264 §8: the o= version goes up by one exactly when our description changes.
-    if (withoutOrigin(answer.sdp) !== withoutOrigin(local.sdp)) {
-      answer = answerOffer(offer, { ...opts, sessionVersion: local.version + 1 });
-      if (!answer.ok) return respond(488);
-      local.version++;
-    }
-    local.sdp = answer.sdp;
-    this.applyMedia(call, answer.media);
-    respond(200, { body: Buffer.from(answer.sdp), contentType: 'application/sdp' });
-  }
-
-  /** Moves the RTP session to newly negotiated media: same ports, maybe a new codec or keys. */
-  private applyMedia(call: Call, media: NegotiatedMedia): void {
-    const old = call.media;
-    const session = call.session;
-    if (!old || !session || !call.sockets) return;
-    call.media = media;
-    const remote = { address: media.remoteAddress, port: media.remotePort, rtcpPort: media.remoteRtcpPort };
-    const rebuild =
-      media.payloadType !== old.payloadType ||
-      media.codec.name !== old.codec.name ||
-      media.crypto?.remoteKeyBase64 !== old.crypto?.remoteKeyBase64;
-    if (rebuild) {
-      session.removeAllListeners();
-      session.close();
-      const next = this.createSession(media, call.sockets, this.deps.config(), call.log);
-      next.setDirection(media.direction);
-      this.attachSession(call, next);
-      next.start();
-    } else {
-      const cur = session.remoteAddress;
-      if (cur.address !== remote.address || cur.port !== remote.port) session.setRemote(remote);
-      session.setDirection(media.direction);
-    }
-    call.log.info(
-      {
-        direction: media.direction,
-        hold: media.hold,
-        remote: `${remote.address}:${remote.port}`,
-        codec: media.codec.name,
-      },
-      media.hold ? 'call put on hold by the remote party' : 'call media updated',
-    );
-  }
-
-  /** Releases everything the call holds. Idempotent. */
-  private end(call: Call, reason: CallEndReason, count = true): void {
-    if (call.state === 'ended') return;
+  /** Releases everything the call holds and counts it. Idempotent. */
+  private end(call: Call, reason: CallEndReason): void {
+    if (call.ended) return;
     const wasActive = call.state === 'active';
-    call.state = 'ended';
-    call.endReason = reason;
-    call.endedAt = Date.now();
+    call.markEnded(reason);
     call.stopTicker?.();
     call.app?.stop();
     if (call.session) {
       const stats = call.session.stats();
       call.log.info({ reason, stats }, `call ended: ${reason}`);
       call.session.close();
-    } else call.log.info({ reason }, `call ended: ${reason}`);
+      if (wasActive) this.observeMedia(call.account, stats);
+    } else call.log.info({ reason, sipStatus: call.sipStatus }, `call ended: ${reason}`);
     call.releasePorts?.();
     this.calls.delete(call.id);
+    this.recent.set(call.id, call);
+    if (this.recent.size > RECENT_LIMIT) this.recent.delete(this.recent.keys().next().value as string);
     const m = this.deps.metrics;
+    const direction = call.parties.direction;
     m.activeCalls.dec({ provider: 'sip', account: call.account });
-    if (!count) return;
-    const status = wasActive
-      ? reason === 'media-timeout'
-        ? 'failed'
-        : 'success'
-      : reason === 'cancelled'
-        ? 'cancelled'
-        : 'failed';
-    m.callsTotal.inc({ provider: 'sip', status, account: call.account, direction: 'inbound' });
-    if (wasActive && call.answeredAt)
+    m.callsTotal.inc({
+      provider: 'sip',
+      status: outcome(wasActive, reason, call.sipStatus),
+      account: call.account,
+      direction,
+    });
+    if (wasActive && call.answeredAt && call.endedAt)
       m.callDuration.observe(
-        { provider: 'sip', account: call.account, direction: 'inbound' },
+        { provider: 'sip', account: call.account, direction },
         (call.endedAt - call.answeredAt) / 1000,
       );
   }
+
+  private observeMedia(
+    account: string,
+    stats: { lost: number; jitterMs: number; mos: number; packetsReceived: number },
+  ): void {
+    const m = this.deps.metrics;
+    if (stats.lost > 0) m.rtpPacketsLost.inc({ account }, stats.lost);
+    if (stats.packetsReceived === 0) return; // nothing received: jitter and MOS say nothing
+    m.rtpJitter.observe({ account }, stats.jitterMs / 1000);
+    m.rtpMos.observe({ account }, stats.mos);
+  }
+}
+
+function bracket(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/** Maps a sip-stack termination reason to ours. */
+function endReasonOf(reason: string): CallEndReason {
+  switch (reason) {
+    case 'local-bye':
+      return 'local-hangup';
+    case 'ack-timeout':
+      return 'ack-timeout';
+    case 'cancelled':
+      return 'cancelled';
+    case 'rejected':
+      return 'rejected';
+    case 'transport':
+      return 'failed';
+    default:
+      return 'remote-bye';
+  }
+}
+
+/** The guide's `status` label of `voice_assistant_calls_total`. */
+function outcome(wasActive: boolean, reason: CallEndReason, sipStatus?: number): string {
+  if (wasActive) return reason === 'media-timeout' || reason === 'failed' ? 'failed' : 'success';
+  if (reason === 'cancelled') return 'cancelled';
+  if (reason === 'rejected') return 'rejected';
+  if (sipStatus === 486 || sipStatus === 600) return 'busy';
+  if (sipStatus === 408 || sipStatus === 480 || sipStatus === 487) return 'no_answer';
+  return 'failed';
 }

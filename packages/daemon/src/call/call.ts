@@ -7,10 +7,11 @@ import type { Logger } from '../logger.js';
 /**
  * Call states:
  *
- *   ringing --accept--> answering --ACK--> active --BYE/timeout/hangup--> ended
- *      \--------------reject / CANCEL / failure--------------------------^
+ *   inbound:  ringing --accept--> answering --ACK--> active --BYE/timeout/hangup--> ended
+ *   outbound: dialing --1xx--> ringing --2xx/ACK--> active ------------------------> ended
+ *   any state --reject / CANCEL / failure / hang-up before answer-------------------> ended
  */
-export type CallState = 'ringing' | 'answering' | 'active' | 'ended';
+export type CallState = 'dialing' | 'ringing' | 'answering' | 'active' | 'ended';
 
 export type CallEndReason =
   | 'remote-bye'
@@ -23,34 +24,60 @@ export type CallEndReason =
   | 'transferred'
   | 'shutdown';
 
-/** A snapshot of one call for `/sip/status` and logs. */
+export type CallDirection = 'inbound' | 'outbound';
+
+/** Who the call is between, as SIP sees it. */
+export interface CallParties {
+  /** SIP Call-ID; empty for an outbound call until its INVITE is answered. */
+  callId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly direction: CallDirection;
+}
+
+/** A snapshot of one call for `/sip/status`, `/calls/:id` and logs. */
 export interface CallSummary {
   readonly id: string;
   readonly call_id: string;
+  readonly provider: 'sip';
   readonly account: string;
-  readonly direction: 'inbound' | 'outbound';
+  readonly direction: CallDirection;
   readonly from: string;
   readonly to: string;
   readonly state: CallState;
   readonly codec?: string | undefined;
   readonly remote_rtp?: string | undefined;
+  readonly hold: boolean;
   readonly started_at: string;
   readonly answered_at?: string | undefined;
+  readonly ended_at?: string | undefined;
   readonly duration_sec: number;
   readonly end_reason?: CallEndReason | undefined;
+  /** Final SIP status of a call that was not answered (outbound) or refused. */
+  readonly sip_status?: number | undefined;
+  readonly app?: 'echo-test' | 'assistant' | undefined;
 }
 
 /** One call: owns its SIP dialog, its RTP session and its application. */
 export class Call {
-  state: CallState = 'ringing';
+  state: CallState;
   dialog?: Dialog;
   session?: RtpSession;
   media?: NegotiatedMedia;
   app?: CallApp;
+  appKind?: 'echo-test' | 'assistant';
   endReason?: CallEndReason;
+  /** Final SIP status when the call failed before answer. */
+  sipStatus?: number;
   readonly startedAt = Date.now();
   answeredAt?: number;
   endedAt?: number;
+  /** Inbound only: the INVITE we answer. */
+  incoming?: IncomingCall;
+  /** Outbound only: aborts the INVITE (CANCEL) before the answer. */
+  readonly abort = new AbortController();
+  /** Outbound only: a system prompt for this call's assistant. */
+  prompt?: string;
   /** Our side of the SDP: the address/port we offered and the o= line identity (RFC 3264 §8). */
   local?: { address: string; port: number; sessionId: string; version: number; sdp: string };
   /** The call's RTP/RTCP sockets (kept across codec changes). */
@@ -59,13 +86,19 @@ export class Call {
   stopTicker?: () => void;
   /** Releases the RTP ports (set once allocated). */
   releasePorts?: () => void;
+  /** Resolves when the call ends. */
+  readonly ended$: Promise<CallEndReason>;
+  private resolveEnded!: (r: CallEndReason) => void;
 
   constructor(
     readonly id: string,
-    readonly incoming: IncomingCall,
+    readonly parties: CallParties,
     readonly account: string,
     readonly log: Logger,
-  ) {}
+  ) {
+    this.state = parties.direction === 'inbound' ? 'ringing' : 'dialing';
+    this.ended$ = new Promise((resolve) => (this.resolveEnded = resolve));
+  }
 
   /** True once the call ended (re-read after every await: a CANCEL or BYE may end it meanwhile). */
   get ended(): boolean {
@@ -73,7 +106,15 @@ export class Call {
   }
 
   get callId(): string {
-    return this.incoming.callId;
+    return this.parties.callId;
+  }
+
+  /** Marks the call ended (the call manager releases resources). */
+  markEnded(reason: CallEndReason): void {
+    this.state = 'ended';
+    this.endReason = reason;
+    this.endedAt = Date.now();
+    this.resolveEnded(reason);
   }
 
   summary(): CallSummary {
@@ -81,17 +122,22 @@ export class Call {
     return {
       id: this.id,
       call_id: this.callId,
+      provider: 'sip',
       account: this.account,
-      direction: 'inbound',
-      from: this.incoming.from.uri,
-      to: this.incoming.to.uri,
+      direction: this.parties.direction,
+      from: this.parties.from,
+      to: this.parties.to,
       state: this.state,
       codec: this.media?.codec.name,
       remote_rtp: this.media ? `${this.media.remoteAddress}:${this.media.remotePort}` : undefined,
+      hold: this.media?.hold ?? false,
       started_at: new Date(this.startedAt).toISOString(),
       answered_at: this.answeredAt ? new Date(this.answeredAt).toISOString() : undefined,
+      ended_at: this.endedAt ? new Date(this.endedAt).toISOString() : undefined,
       duration_sec: this.answeredAt ? Math.round((end - this.answeredAt) / 100) / 10 : 0,
       end_reason: this.endReason,
+      sip_status: this.sipStatus,
+      app: this.appKind,
     };
   }
 }
