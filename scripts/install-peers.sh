@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the real SIP peers and audio tools the interop tests talk to (Debian packages):
-# sipp (sip-tester), Kamailio, baresip, flite, sox; and the validators the deployment
+# sipp (sip-tester), Kamailio (with its TLS module), baresip, flite, sox; and the validators the deployment
 # tests use: systemd-analyze (systemd) and docker-compose. Skips what is already there.
 set -euo pipefail
 pkgs=()
 command -v sipp >/dev/null 2>&1 || pkgs+=(sip-tester)
 command -v kamailio >/dev/null 2>&1 || pkgs+=(kamailio)
+[ -f /usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so ] || pkgs+=(kamailio-tls-modules)
 command -v baresip >/dev/null 2>&1 || pkgs+=(baresip-core)
 command -v flite >/dev/null 2>&1 || pkgs+=(flite)
 command -v sox >/dev/null 2>&1 || pkgs+=(sox)

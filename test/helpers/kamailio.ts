@@ -11,6 +11,10 @@ export interface KamailioOptions {
   readonly users: Record<string, string>;
   /** Digest algorithm to challenge with (Kamailio 5.6: MD5 or SHA-256). */
   readonly algorithm?: 'MD5' | 'SHA-256';
+  /** Also listen on TLS (needs kamailio-tls-modules): port, PEM certificate and key. */
+  readonly tls?: { readonly port: number; readonly certFile: string; readonly keyFile: string };
+  /** Last edit of the configuration text (e.g. another auth_check flag). */
+  readonly cfgTransform?: (cfg: string) => string;
 }
 
 export interface Kamailio {
@@ -45,6 +49,8 @@ export async function startKamailio(opts: KamailioOptions): Promise<Kamailio> {
       'modparam("usrloc"',
       `modparam("auth", "algorithm", "${opts.algorithm}")\nmodparam("usrloc"`,
     );
+  if (opts.tls) cfg = withTls(cfg, opts.port, opts.tls);
+  if (opts.cfgTransform) cfg = opts.cfgTransform(cfg);
   const cfgFile = join(opts.dir, 'kamailio.cfg');
   writeFileSync(cfgFile, cfg);
   const proc = startProcess(
@@ -55,4 +61,31 @@ export async function startKamailio(opts: KamailioOptions): Promise<Kamailio> {
   );
   await until(async () => !(await udpFree(opts.port)), 10_000, `kamailio listening on ${opts.port}`);
   return { proc, port: opts.port, stop: async () => void (await proc.stop()) };
+}
+
+/** Where Debian's kamailio-tls-modules installs the TLS module. */
+export const KAMAILIO_TLS_MODULE = '/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so';
+
+/**
+ * Adds a TLS listener to registrar.cfg (tls.so, TLSv1.2+, no client certificate asked,
+ * so that a UA without one can connect) next to the UDP/TCP ones.
+ */
+function withTls(cfg: string, port: number, tls: NonNullable<KamailioOptions['tls']>): string {
+  return cfg
+    .replace(
+      `listen=tcp:127.0.0.1:${port}`,
+      `listen=tcp:127.0.0.1:${port}\nenable_tls=yes\nlisten=tls:127.0.0.1:${tls.port}\nalias="127.0.0.1:${tls.port}"`,
+    )
+    .replace(
+      'loadmodule "auth.so"',
+      [
+        'loadmodule "tls.so"',
+        'loadmodule "auth.so"',
+        `modparam("tls", "certificate", "${tls.certFile}")`,
+        `modparam("tls", "private_key", "${tls.keyFile}")`,
+        'modparam("tls", "tls_method", "TLSv1.2+")',
+        'modparam("tls", "verify_certificate", 0)',
+        'modparam("tls", "require_certificate", 0)',
+      ].join('\n'),
+    );
 }
