@@ -20,7 +20,7 @@ export function speechWav(dir: string, name: string, text: string, rate: number,
     '16',
     out,
     'repeat',
-    '5',
+    String(Math.ceil(totalSec)), // any utterance lasts >= 1 s: enough copies to fill totalSec
     'trim',
     '0',
     String(totalSec),
