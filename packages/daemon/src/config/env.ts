@@ -44,6 +44,9 @@ export const GLOBAL_ENV: Readonly<Record<string, readonly string[]>> = {
   ELEVENLABS_VOICE_ID: ['ai', 'elevenlabs', 'voice_id'],
   TWILIO_ACCOUNT_SID: ['twilio', 'account_sid'],
   TWILIO_AUTH_TOKEN: ['twilio', 'auth_token'],
+  TWILIO_API_BASE_URL: ['twilio', 'api_base_url'],
+  TWILIO_PUBLIC_URL: ['twilio', 'public_url'],
+  TWILIO_PHONE_NUMBER: ['twilio', 'phone_number'],
 };
 
 /**

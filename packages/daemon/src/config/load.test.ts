@@ -135,4 +135,30 @@ http:
     expect(text).not.toContain('sk-1');
     expect(text).toContain('***');
   });
+  it('reads the Twilio block from the environment (TWILIO_*) with the API base URL default', () => {
+    const none = resolveConfig(undefined, {});
+    expect(none.config?.twilio.apiBaseUrl).toBe('https://api.twilio.com');
+    expect(none.config?.twilio.publicUrl).toBeUndefined();
+    const { config, problems } = resolveConfig(undefined, {
+      TELEPHONY_PROVIDER: 'sip',
+      TELEPHONY_FALLBACK: 'twilio',
+      TWILIO_ACCOUNT_SID: 'ACxxx',
+      TWILIO_AUTH_TOKEN: 'tok-secret',
+      TWILIO_API_BASE_URL: 'http://127.0.0.1:4010',
+      TWILIO_PUBLIC_URL: 'https://assistant.example.com',
+      TWILIO_PHONE_NUMBER: '+15005550006',
+    });
+    expect(problems).toEqual([]);
+    expect(config?.telephony).toEqual({ provider: 'sip', fallback: 'twilio' });
+    expect(config?.twilio).toEqual({
+      accountSid: 'ACxxx',
+      authToken: 'tok-secret',
+      apiBaseUrl: 'http://127.0.0.1:4010',
+      publicUrl: 'https://assistant.example.com',
+      phoneNumber: '+15005550006',
+    });
+    expect(JSON.stringify(redactConfig(config!))).not.toContain('tok-secret');
+    const bad = resolveConfig(undefined, { TWILIO_PUBLIC_URL: 'not a url' });
+    expect(bad.problems.map((p) => p.field)).toContain('twilio.public_url');
+  });
 });

@@ -225,6 +225,9 @@ function validate(raw: Raw, problems: ConfigProblem[]): DaemonConfig {
     twilio: {
       accountSid: r.str(tw, 'account_sid', 'twilio.'),
       authToken: r.str(tw, 'auth_token', 'twilio.'),
+      apiBaseUrl: r.url(tw, 'api_base_url', 'twilio.') ?? 'https://api.twilio.com',
+      publicUrl: r.url(tw, 'public_url', 'twilio.'),
+      phoneNumber: r.str(tw, 'phone_number', 'twilio.'),
     },
     shutdownDrainMs: r.int(raw, 'shutdown_drain_sec', '', 30, 0, 86400) * 1000,
   };

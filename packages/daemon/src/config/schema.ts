@@ -140,8 +140,19 @@ export interface AiConfig {
 }
 
 export interface TwilioConfig {
+  /** Account SID (`AC...`), used in REST API paths and Basic auth. */
   readonly accountSid?: string | undefined;
+  /** Auth token: Basic auth password and the `X-Twilio-Signature` HMAC key (secret). */
   readonly authToken?: string | undefined;
+  /** REST API base URL, default `https://api.twilio.com` (tests point it at a fake). */
+  readonly apiBaseUrl: string;
+  /**
+   * Public base URL Twilio reaches the HTTP API at (`https://assistant.example.com`): the
+   * webhook URL Twilio signs, and the base of the Media Streams `wss://` URL in TwiML.
+   */
+  readonly publicUrl?: string | undefined;
+  /** Caller ID (E.164, a Twilio number of the account) for outbound calls. */
+  readonly phoneNumber?: string | undefined;
 }
 
 /** The whole resolved configuration. */
