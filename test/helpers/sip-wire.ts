@@ -35,6 +35,7 @@ const COMPACT: Record<string, string> = {
   k: 'supported',
   s: 'subject',
   e: 'content-encoding',
+  x: 'session-expires',
 };
 
 /** Every value of header `name` (case-insensitive, compact forms understood), in order. */

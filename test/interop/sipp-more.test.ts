@@ -1,0 +1,222 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDaemon, type DaemonHandle } from '../helpers/daemon.js';
+import { ROOT, runDir } from '../helpers/paths.js';
+import { freePortBlock } from '../helpers/ports.js';
+import { runSipp } from '../helpers/sipp.js';
+import { stopAll, until } from '../helpers/processes.js';
+import { header, headerValues } from '../helpers/sip-wire.js';
+
+interface Status {
+  active_calls: number;
+}
+
+/**
+ * More SIPp scenarios straight at the daemon (no registrar): in-dialog OPTIONS and INFO,
+ * MESSAGE, unknown methods, BYE without a dialog, 100rel/PRACK (RFC 3262), session timers
+ * (RFC 4028), codec mismatch; plus what cannot be tested yet (491 glare).
+ */
+describe('more sipp scenarios against the daemon', () => {
+  const dir = runDir('sipp-more');
+  let base = 0;
+  let plain: DaemonHandle;
+  let ringing: DaemonHandle;
+  let sippPort = 0;
+
+  beforeAll(async () => {
+    base = await freePortBlock(140);
+    sippPort = base + 100;
+    [plain, ringing] = await Promise.all([
+      startDaemon({
+        dir,
+        name: 'daemon-plain',
+        sipPort: base,
+        httpPort: base + 1,
+        rtpPortMin: base + 10,
+        rtpPortMax: base + 49,
+        env: { RTP_MEDIA_TIMEOUT_SEC: '0' },
+      }),
+      startDaemon({
+        dir,
+        name: 'daemon-ringing',
+        sipPort: base + 2,
+        httpPort: base + 3,
+        rtpPortMin: base + 50,
+        rtpPortMax: base + 89,
+        env: { SIP_ANSWER_DELAY_MS: '800', RTP_MEDIA_TIMEOUT_SEC: '0' },
+      }),
+    ]);
+  });
+  afterAll(async () => {
+    await plain?.stop();
+    await ringing?.stop();
+    await stopAll();
+  });
+
+  /** Runs test/sipp/<name>.xml once against `daemon`; returns the result and the message trace. */
+  const scenario = async (name: string, daemon: DaemonHandle, timeoutSec = 20, run = name) => {
+    const local = sippPort;
+    sippPort += 2;
+    const messageFile = join(dir, `${run}-messages.log`);
+    const r = await runSipp(
+      [
+        `127.0.0.1:${daemon.sipPort}`,
+        '-sf',
+        join(ROOT, `test/sipp/${name}.xml`),
+        '-s',
+        'echo',
+        '-m',
+        '1',
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(local),
+        '-mp',
+        String(local + 20),
+        '-trace_msg',
+        '-message_file',
+        messageFile,
+      ],
+      { dir, name: run, timeoutSec },
+    );
+    let trace = '';
+    try {
+      trace = readFileSync(messageFile, 'latin1');
+    } catch {
+      /* no trace */
+    }
+    return { ...r, trace };
+  };
+
+  /** The SIP messages sipp received, as raw texts. */
+  const received = (trace: string): string[] =>
+    trace
+      .split(/-{20,}[^\n]*\n/)
+      .filter((b) => /message received/.test(b))
+      .map((b) => b.replace(/^[^\n]*message received[^\n]*\n\s*/s, '').replace(/\n/g, '\r\n'));
+
+  const noCallLeft = async (daemon: DaemonHandle): Promise<void> => {
+    await until(
+      async () => (await daemon.get<Status>('/sip/status')).body.active_calls === 0,
+      5000,
+      'active_calls 0',
+    );
+  };
+
+  it('OPTIONS inside a dialog: 200, and the call goes on to a normal BYE', async () => {
+    const r = await scenario('options-in-dialog', plain);
+    expect(r.exitCode, r.output.slice(-2000)).toBe(0);
+    await noCallLeft(plain);
+  });
+
+  it('INFO application/dtmf-relay inside a dialog: 200', async () => {
+    const r = await scenario('info-dtmf', plain);
+    expect(r.exitCode, r.output.slice(-2000)).toBe(0);
+    await noCallLeft(plain);
+  });
+
+  // KNOWN GAP (packages/daemon, fixed by nobody yet): the dialog emits 'info' but
+  // CallManager never listens to it, so an INFO "Signal=5" digit is answered 200 and then
+  // ignored: not read back by the echo test, not counted in voice_assistant_dtmf_digits_total
+  // (only source="rfc4733" exists). Issue 3 lists "INFO (application/dtmf-relay)".
+  it.fails(
+    'the INFO digit reaches the application (counted in voice_assistant_dtmf_digits_total)',
+    async () => {
+      const before = await plain.text('/metrics');
+      const count = (m: string): number =>
+        [...m.matchAll(/^voice_assistant_dtmf_digits_total(?:\{[^}]*\})? (\d+)/gm)].reduce(
+          (s, x) => s + Number(x[1]),
+          0,
+        );
+      const r = await scenario('info-dtmf', plain, 20, 'info-dtmf-2');
+      expect(r.exitCode).toBe(0);
+      expect(count(await plain.text('/metrics'))).toBeGreaterThan(count(before));
+    },
+  );
+
+  it('MESSAGE outside a dialog is answered cleanly (405 with Allow today), not ignored', async () => {
+    const r = await scenario('message', plain);
+    expect(r.exitCode, r.output.slice(-2000)).toBe(0);
+    const [res] = received(r.trace);
+    expect(res).toBeDefined();
+    // What the daemon answers, for the record: 405 Method Not Allowed (no 'message' listener).
+    expect(res!.split('\r\n')[0]).toMatch(/^SIP\/2\.0 (200|202|405|415) /);
+  });
+
+  // KNOWN DEVIATION (packages/sip-stack, fixed by nobody yet): RFC 3261 §8.2.1 / §20.5 - a
+  // 405 carries an Allow header listing the methods the UAS supports; the daemon's 405 to
+  // MESSAGE lists MESSAGE itself in Allow ("INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE,
+  // MESSAGE"), and OPTIONS advertises MESSAGE too, although every MESSAGE is refused.
+  it.fails('a 405 to MESSAGE does not list MESSAGE in its Allow header', async () => {
+    const r = await scenario('message', plain, 20, 'message-2');
+    const [res] = received(r.trace);
+    expect(res!.split('\r\n')[0]).toMatch(/^SIP\/2\.0 405 /);
+    expect(header(res!, 'allow') ?? '').not.toMatch(/\bMESSAGE\b/);
+  });
+
+  it('an unknown method gets 501 Not Implemented', async () => {
+    const r = await scenario('unknown-method', plain);
+    expect(r.exitCode, r.output.slice(-2000)).toBe(0);
+  });
+
+  it('a BYE for an unknown dialog gets 481', async () => {
+    const r = await scenario('bye-unknown-dialog', plain);
+    expect(r.exitCode, r.output.slice(-2000)).toBe(0);
+  });
+
+  it('an INVITE offering only GSM gets 488 Not Acceptable Here', async () => {
+    const r = await scenario('gsm-only', plain);
+    expect(r.exitCode, r.output.slice(-2000)).toBe(0);
+    await noCallLeft(plain);
+  });
+
+  it('Require: 100rel: the stack does not do 100rel, so 420 Bad Extension with Unsupported: 100rel (RFC 3262 §3)', async () => {
+    const r = await scenario('require-100rel-refused', ringing);
+    expect(r.exitCode, r.output.slice(-2000)).toBe(0);
+    await noCallLeft(ringing);
+  });
+
+  // KNOWN GAP (packages/sip-stack, fixed by nobody yet): issue 3 asks for PRACK/100rel
+  // (RFC 3262) "when the peer requires it". The UA is built with supported [] and has no
+  // PRACK method, so INVITE + "Require: 100rel" gets 420 (previous test) instead of a
+  // reliable 180 (Require: 100rel, RSeq), 200 to the PRACK and 200 to the INVITE.
+  it.fails('Require: 100rel with PRACK: reliable 180 (RSeq), 200 to PRACK, 200 to INVITE', async () => {
+    const r = await scenario('prack', ringing, 15);
+    expect(r.exitCode, r.output.slice(-2000)).toBe(0);
+  });
+
+  let sessionTimerTrace = '';
+  it('Session-Expires: 90;refresher=uac with Supported: timer: answered 200; an UPDATE refresh gets 200', async () => {
+    const r = await scenario('session-timer', plain);
+    sessionTimerTrace = r.trace;
+    expect(r.exitCode, r.output.slice(-2000)).toBe(0);
+    await noCallLeft(plain);
+  });
+
+  // KNOWN GAP (packages/sip-stack + daemon, fixed by nobody yet): RFC 4028 §9 - a UAS that
+  // supports the extension puts Session-Expires (>= Min-SE, here 90;refresher=uac) in the
+  // 2xx and, since the refresher is set, "Require: timer". The daemon's 200 has neither
+  // (no Supported: timer either): it behaves as a UAS without RFC 4028, which the RFC
+  // tolerates, but issue 3 requires session timers as refresher and refreshee.
+  it.fails('RFC 4028 §9: the 200 carries Session-Expires >= Min-SE and Require: timer', () => {
+    const ok = received(sessionTimerTrace).find(
+      (m) => /^SIP\/2\.0 200 /.test(m) && /INVITE/.test(header(m, 'cseq') ?? ''),
+    );
+    expect(ok).toBeDefined();
+    const se = header(ok!, 'session-expires') ?? '';
+    expect(Number(/^(\d+)/.exec(se)?.[1] ?? 0)).toBeGreaterThanOrEqual(90);
+    expect(se).toMatch(/refresher=uac/);
+    const require = headerValues(ok!, 'require').flatMap((v) =>
+      v.split(',').map((t) => t.trim().toLowerCase()),
+    );
+    expect(require).toContain('timer');
+  });
+
+  // 491 glare (RFC 3261 §14.2) needs the daemon to have its own re-INVITE pending when the
+  // peer's arrives. The daemon never sends a re-INVITE (no session-timer refresher role, no
+  // hold/transfer re-INVITE; only Dialog.request('INVITE') in the library, unused by the
+  // call manager), so no black-box scenario can create glare. The library path (Dialog
+  // receiveOffer: clientInvite pending -> 491) is covered by sip-stack's unit tests only.
+  it.skip('re-INVITE glare gets 491: needs a daemon-originated re-INVITE (none exists yet)', () => {});
+});
