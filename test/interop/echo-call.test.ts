@@ -69,6 +69,9 @@ describe('baresip calls the daemon through Kamailio: greeting, echo and DTMF (PC
     // After the greeting, press 5 (RFC 4733 telephone-event).
     await new Promise((r) => setTimeout(r, 16_000));
     await phone.command('sndcode', '5');
+    const mid = await daemon.get<{ calls: Array<{ warnings: string[] }>; diagnostics: string[] }>('/sip/status');
+    expect(mid.body.calls[0]?.warnings).toEqual([]); // two-way audio: nothing to diagnose
+    expect(mid.body.diagnostics).toEqual([]);
     const dtmf = await daemon.waitLog(/^DTMF digit received: 5$/, 5_000);
     expect(dtmf.digit).toBe('5');
     await phone.waitEvent('CALL_CLOSED', 20_000);

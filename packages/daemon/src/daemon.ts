@@ -248,6 +248,12 @@ export class Daemon {
       active_calls: calls.length,
       calls,
       mode: aiConfigured(this.config) ? 'ai-assistant' : 'echo-test',
+      diagnostics: [
+        ...accounts
+          .filter((a) => a.status === 'failed')
+          .map((a) => `account ${a.name}: registration failed (${a.last_error?.message ?? 'unknown'})`),
+        ...calls.flatMap((c) => c.warnings.map((w) => `call ${c.id}: ${w}`)),
+      ],
       accounts,
       listen: this.ua?.boundAddresses ?? [],
     };

@@ -3,6 +3,7 @@ import type { Dialog, IncomingCall } from '@voice-assistant/sip-stack';
 import type { NegotiatedMedia, RtpSession } from '@voice-assistant/rtp';
 import type { CallApp } from '../apps/types.js';
 import type { Logger } from '../logger.js';
+import { callWarnings } from './diagnostics.js';
 
 /**
  * Call states:
@@ -56,6 +57,8 @@ export interface CallSummary {
   /** Final SIP status of a call that was not answered (outbound) or refused. */
   readonly sip_status?: number | undefined;
   readonly app?: 'echo-test' | 'assistant' | undefined;
+  /** Trouble visible from here (NAT, one-way audio); empty when all looks fine. */
+  readonly warnings: string[];
 }
 
 /** One call: owns its SIP dialog, its RTP session and its application. */
@@ -138,6 +141,16 @@ export class Call {
       end_reason: this.endReason,
       sip_status: this.sipStatus,
       app: this.appKind,
+      warnings:
+        this.state === 'active'
+          ? callWarnings({
+              localAddress: this.local?.address,
+              remoteAddress: this.media?.remoteAddress,
+              answeredSecAgo: this.answeredAt ? (Date.now() - this.answeredAt) / 1000 : undefined,
+              packetsReceived: this.session?.stats().packetsReceived,
+              hold: this.media?.hold ?? false,
+            })
+          : [],
     };
   }
 }
