@@ -11,12 +11,22 @@ import { isRemoteHold, negotiateDirection } from './media-direction.js';
 import { choosePtime, parseRemoteSdp, readRemoteTransport } from './remote-media.js';
 import { buildAudioMedia, buildRejectedMedia, resolveLocalOptions, writeSession } from './sdp-writer.js';
 import type { ResolvedLocalOptions, WrittenFormat } from './sdp-writer.js';
-import type { AnswerResult, LocalMediaOptions, NegotiatedMedia } from './types.js';
+import {
+  DTLS_PROFILES,
+  readRemoteDtls,
+  readRemoteIce,
+  writeDtlsAttributes,
+  writeIceAttributes,
+} from './dtls-ice.js';
+import type { AnswerResult, LocalMediaOptions, NegotiatedDtls, NegotiatedMedia } from './types.js';
 
 /** Codec names this package can run (see codec-registry). */
 const RUNNABLE = ['pcmu', 'pcma', 'g722', 'opus'];
 
-/** RTP profiles we speak; anything else (e.g. UDP/TLS/RTP/SAVPF, DTLS) is unusable. */
+/**
+ * RTP profiles we speak; `UDP/TLS/RTP/SAVP(F)` (DTLS-SRTP, RFC 5764) only when
+ * `local.dtls` is given. Anything else is unusable.
+ */
 const PLAIN_PROFILES = ['RTP/AVP', 'RTP/AVPF'];
 const SECURE_PROFILES = ['RTP/SAVP', 'RTP/SAVPF'];
 
@@ -58,12 +68,20 @@ function negotiateAudio(
 ): Negotiation {
   const protocol = String(offered.protocol);
   const secure = SECURE_PROFILES.includes(protocol);
-  if (!secure && !PLAIN_PROFILES.includes(protocol)) {
+  const dtlsProfile = local.dtls !== undefined && DTLS_PROFILES.includes(protocol);
+  if (!secure && !dtlsProfile && !PLAIN_PROFILES.includes(protocol)) {
     return { ok: false, status: 488, reason: `unsupported transport ${protocol}` };
+  }
+  let dtls: NegotiatedDtls | undefined;
+  if (dtlsProfile) {
+    const read = readRemoteDtls(session, offered);
+    if (typeof read === 'string') return { ok: false, status: 488, reason: read };
+    dtls = read;
   }
   // RFC 4568 §7.1.2: an SAVP offer must carry a crypto line we support.
   if (secure && local.srtp === 'off') return { ok: false, status: 488, reason: 'SRTP offered but disabled' };
-  if (!secure && local.srtp === 'mandatory') return { ok: false, status: 488, reason: 'SRTP required' };
+  if (!secure && !dtlsProfile && local.srtp === 'mandatory')
+    return { ok: false, status: 488, reason: 'SRTP required' };
   const remoteCrypto = secure ? pickSdesCrypto(offered.crypto) : undefined;
   if (secure && remoteCrypto === undefined)
     return { ok: false, status: 488, reason: 'no supported crypto suite' };
@@ -111,6 +129,10 @@ function negotiateAudio(
         ? []
         : [formatSdesCrypto(remoteCrypto.tag, remoteCrypto.suite, localKey)],
   });
+  // RFC 5763 §5 / RFC 8842: our fingerprint and the setup role; RFC 8839 §5: ICE only when offered.
+  if (dtls !== undefined && local.dtls !== undefined) writeDtlsAttributes(line, local.dtls, dtls.role);
+  const ice = local.ice === undefined ? undefined : readRemoteIce(session, offered, local.ice);
+  if (ice !== undefined && local.ice !== undefined) writeIceAttributes(line, local.ice);
   const media: NegotiatedMedia = {
     remoteAddress: transport.address,
     remotePort: transport.port,
@@ -135,6 +157,8 @@ function negotiateAudio(
       tag: remoteCrypto.tag,
     };
   }
+  if (dtls !== undefined) media.dtls = dtls;
+  if (ice !== undefined) media.ice = ice;
   return { ok: true, media, line };
 }
 
@@ -181,5 +205,8 @@ function answerOfferUnsafe(offerSdp: string, local: LocalMediaOptions): AnswerRe
       reason: firstFailure?.reason ?? 'no audio stream',
     };
   }
-  return { ok: true, sdp: writeSession(opts, lines), media: accepted };
+  // RFC 8839 §5.3: a lite implementation says so at session level.
+  const lite = accepted.ice !== undefined && opts.ice?.lite !== false;
+  const extra = lite ? { icelite: 'ice-lite' as const } : {};
+  return { ok: true, sdp: writeSession(opts, lines, extra), media: accepted };
 }

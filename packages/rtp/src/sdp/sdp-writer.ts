@@ -7,9 +7,11 @@ import type { RawCrypto } from './sdes-crypto.js';
 import type { LocalMediaOptions, MediaDirection, OfferedFormat } from './types.js';
 
 /** Local options with every default applied (see {@link LocalMediaOptions}). */
-export type ResolvedLocalOptions = Required<Omit<LocalMediaOptions, 'rtcpMux'>> & {
+export type ResolvedLocalOptions = Required<Omit<LocalMediaOptions, 'rtcpMux' | 'dtls' | 'ice'>> & {
   /** undefined = accept when offered but do not offer (the documented default). */
   rtcpMux: boolean | undefined;
+  dtls: LocalMediaOptions['dtls'];
+  ice: LocalMediaOptions['ice'];
 };
 
 /** Apply the documented defaults to {@link LocalMediaOptions}. */
@@ -34,6 +36,8 @@ export function resolveLocalOptions(
     username: local.username ?? '-',
     sessionName: local.sessionName ?? '-',
     randomBytes,
+    dtls: local.dtls,
+    ice: local.ice,
   };
 }
 
@@ -89,8 +93,15 @@ export function buildRejectedMedia(offered: MediaDescription): MediaDescription 
   };
 }
 
-/** Write a complete session description with our o=, s=, c= and t= lines. */
-export function writeSession(local: ResolvedLocalOptions, media: MediaDescription[]): string {
+/**
+ * Write a complete session description with our o=, s=, c= and t= lines.
+ * @param extra session-level attributes to add (e.g. `{ icelite: 'ice-lite' }`, RFC 8839 §5.3).
+ */
+export function writeSession(
+  local: ResolvedLocalOptions,
+  media: MediaDescription[],
+  extra: Partial<SessionDescription> = {},
+): string {
   const ipVer = local.address.includes(':') ? 6 : 4;
   const session: SessionDescription = {
     version: 0,
@@ -105,6 +116,7 @@ export function writeSession(local: ResolvedLocalOptions, media: MediaDescriptio
     name: local.sessionName,
     connection: { version: ipVer, ip: local.address },
     timing: { start: 0, stop: 0 },
+    ...extra,
     media,
   };
   return write(session);

@@ -47,6 +47,10 @@ export interface LocalMediaOptions {
   sessionName?: string;
   /** Randomness for SDES keys and default session ids. Default `crypto.randomBytes`. */
   randomBytes?: (length: number) => Buffer;
+  /** DTLS-SRTP (RFC 5763): accept `UDP/TLS/RTP/SAVP(F)` offers. Default absent (488 as before). */
+  dtls?: LocalDtlsOptions;
+  /** ICE (RFC 8839) credentials and candidates put in DTLS answers. Default absent. */
+  ice?: LocalIceOptions;
 }
 
 /** SDES keys negotiated for SRTP (RFC 4568 inline key: 16-byte key || 14-byte salt, base64). */
@@ -86,6 +90,10 @@ export interface NegotiatedMedia {
   hold: boolean;
   /** SDES-SRTP keys; absent for plain RTP. */
   crypto?: NegotiatedCrypto;
+  /** DTLS-SRTP role and remote fingerprint; present for `UDP/TLS/RTP/SAVP(F)` only. */
+  dtls?: NegotiatedDtls;
+  /** ICE credentials and candidates; present when both sides gave ICE credentials. */
+  ice?: NegotiatedIce;
 }
 
 /** Outcome of answering an offer or applying an answer. */
@@ -112,4 +120,78 @@ export interface OfferState {
   readonly crypto: readonly { readonly tag: number; readonly suite: SrtpSuite; readonly keyBase64: string }[];
   /** Profile we offered (`RTP/AVP` or `RTP/SAVP`). */
   readonly protocol: string;
+}
+
+/**
+ * One ICE candidate (RFC 8839 §5.1 `a=candidate`). Addresses are IP literals; only UDP
+ * candidates are used.
+ */
+export interface IceCandidate {
+  readonly foundation: string;
+  /** 1 = RTP (the only component with rtcp-mux), 2 = RTCP. */
+  readonly component: number;
+  readonly transport: string;
+  /** RFC 8445 §5.1.2 priority (32-bit). */
+  readonly priority: number;
+  readonly address: string;
+  readonly port: number;
+  readonly type: 'host' | 'srflx' | 'prflx' | 'relay';
+  readonly relatedAddress?: string;
+  readonly relatedPort?: number;
+}
+
+/** Our ICE credentials and candidates for the answer (RFC 8839 §5.4). */
+export interface LocalIceOptions {
+  /** `a=ice-ufrag` (4..256 ice-chars, RFC 8839 §5.4). */
+  readonly ufrag: string;
+  /** `a=ice-pwd` (22..256 ice-chars). */
+  readonly pwd: string;
+  /** Candidates we advertise; the first one also goes into `c=` and the m-line port. */
+  readonly candidates: readonly IceCandidate[];
+  /**
+   * Advertise `a=ice-lite` (RFC 8445 §2.5): we only answer connectivity checks and never
+   * send our own. Default true (the only mode implemented).
+   */
+  readonly lite?: boolean;
+}
+
+/** A certificate fingerprint (RFC 8122 §5 `a=fingerprint`). */
+export interface CertificateFingerprint {
+  /** Hash function name in lower case, e.g. `sha-256`. */
+  readonly algorithm: string;
+  /** Upper-case hex bytes separated by colons. */
+  readonly value: string;
+}
+
+/**
+ * DTLS-SRTP (RFC 5763/5764) on our side. Giving it in {@link LocalMediaOptions} is what
+ * enables `UDP/TLS/RTP/SAVP(F)` offers: without it they keep being refused with 488.
+ * It is independent of the SDES {@link SrtpPolicy} (the daemon's `media_encryption:
+ * dtls-srtp` sets this, `sdes` sets `srtp`).
+ */
+export interface LocalDtlsOptions {
+  /** Fingerprint of the certificate we will present in the handshake. */
+  readonly fingerprint: CertificateFingerprint;
+}
+
+/** DTLS parameters negotiated for the media stream. */
+export interface NegotiatedDtls {
+  /** What the remote's certificate must hash to (RFC 5763 §5). */
+  readonly remoteFingerprint: CertificateFingerprint;
+  /**
+   * Our DTLS role: `client` when we answered `a=setup:active` (to `actpass` or `passive`),
+   * `server` when we answered `passive` (to `active`). RFC 5763 §5.
+   */
+  readonly role: 'client' | 'server';
+}
+
+/** ICE parameters negotiated for the media stream. */
+export interface NegotiatedIce {
+  readonly remoteUfrag: string;
+  readonly remotePwd: string;
+  readonly remoteCandidates: readonly IceCandidate[];
+  readonly localUfrag: string;
+  readonly localPwd: string;
+  /** The remote declared `a=ice-lite`. */
+  readonly remoteLite: boolean;
 }
