@@ -61,15 +61,25 @@ describe('baresip calls the daemon through Kamailio: greeting, echo and DTMF (PC
   it('hears the greeting, gets its own audio back, and has a DTMF digit read back', async () => {
     await phone.command('dial', `sip:voice@127.0.0.1:${base}`);
     await phone.waitEvent('CALL_ESTABLISHED', 10_000);
-    const status = await daemon.get<{ active_calls: number; calls: Array<{ state: string; codec: string }> }>(
-      '/sip/status',
+    // baresip reports "established" when it sends its ACK: wait for the daemon to see it too.
+    const status = await until(
+      async () => {
+        const r = await daemon.get<{ active_calls: number; calls: Array<{ state: string; codec: string }> }>(
+          '/sip/status',
+        );
+        return r.body.calls[0]?.state === 'active' ? r : undefined;
+      },
+      5000,
+      'call active in /sip/status',
     );
     expect(status.body.active_calls).toBe(1);
     expect(status.body.calls[0]).toMatchObject({ state: 'active', codec: 'PCMU' });
     // After the greeting, press 5 (RFC 4733 telephone-event).
     await new Promise((r) => setTimeout(r, 16_000));
     await phone.command('sndcode', '5');
-    const mid = await daemon.get<{ calls: Array<{ warnings: string[] }>; diagnostics: string[] }>('/sip/status');
+    const mid = await daemon.get<{ calls: Array<{ warnings: string[] }>; diagnostics: string[] }>(
+      '/sip/status',
+    );
     expect(mid.body.calls[0]?.warnings).toEqual([]); // two-way audio: nothing to diagnose
     expect(mid.body.diagnostics).toEqual([]);
     const dtmf = await daemon.waitLog(/^DTMF digit received: 5$/, 5_000);
