@@ -69,6 +69,7 @@ export class AssistantApp implements CallApp {
         language: account.assistant.language,
       },
       allowInterruptions: account.assistant.allowInterruptions,
+      tools: account.assistant.tools.map((t) => ({ type: 'webhook' as const, ...t })),
       fallback: {
         apology: 'Sorry, I am having trouble right now.',
         action: this.fallbackTarget ? 'transfer' : 'hangup',

@@ -117,6 +117,37 @@ http:
     ]);
   });
 
+  it('reads webhook tools per account and names bad ones', () => {
+    const yaml = `
+sip:
+  accounts:
+    - name: shop
+      assistant:
+        tools:
+          - name: order_status
+            description: Look up an order
+            url: https://crm.example.com/hooks/order
+            headers: { Authorization: Bearer x }
+            parameters: { type: object, properties: { order_id: { type: string } }, required: [order_id] }
+          - name: "bad name!"
+            url: not-a-url
+`;
+    const { config, problems } = resolveConfig(yaml, {});
+    expect(config).toBeUndefined();
+    expect(problems.map((p) => p.field).sort()).toEqual([
+      'sip.accounts[0].assistant.tools[1].name',
+      'sip.accounts[0].assistant.tools[1].url',
+    ]);
+    const ok = resolveConfig(yaml.replace(/ {10}- name: "bad name!"\n {12}url: not-a-url\n/, ''), {});
+    expect(ok.problems).toEqual([]);
+    expect(ok.config?.sip.accounts[0]?.assistant.tools[0]).toMatchObject({
+      name: 'order_status',
+      url: 'https://crm.example.com/hooks/order',
+      headers: { Authorization: 'Bearer x' },
+      timeoutMs: 5000,
+    });
+  });
+
   it('returns unparsable YAML as a problem instead of throwing', () => {
     const { config, problems } = resolveConfig('sip: [unclosed', {}, 'x.yaml');
     expect(config).toBeUndefined();

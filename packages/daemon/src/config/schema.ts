@@ -12,6 +12,22 @@ export type SrtpPolicyName = 'off' | 'optional' | 'mandatory';
 export type TelephonyProviderName = 'sip' | 'twilio';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+/** An HTTP webhook tool the assistant may call: the model's arguments are POSTed as JSON. */
+export interface WebhookToolConfig {
+  /** Function name the model sees (letters, digits, `_`, `-`; at most 64). */
+  readonly name: string;
+  /** What the tool does, for the model. */
+  readonly description: string;
+  /** JSON schema of the arguments (an object schema). */
+  readonly parameters: Record<string, unknown>;
+  /** http(s) URL receiving the POST; the response text goes back to the model. */
+  readonly url: string;
+  /** Extra request headers (e.g. Authorization). */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** Request timeout, default 5000 ms. */
+  readonly timeoutMs: number;
+}
+
 /** Per-account assistant persona. */
 export interface AssistantConfig {
   /** LLM system prompt. */
@@ -28,6 +44,8 @@ export interface AssistantConfig {
   readonly allowInterruptions: boolean;
   /** Maximum call length before the goodbye, default 1800 s. */
   readonly maxCallSec: number;
+  /** Webhook tools besides the built-ins (transfer_call, end_call, send_dtmf). */
+  readonly tools: readonly WebhookToolConfig[];
 }
 
 /** One SIP account: a registration to a PBX/carrier, or a listen-only identity. */
