@@ -319,7 +319,7 @@ function readTools(r: Reader, raw: unknown, field: string): WebhookToolConfig[] 
         value: String(name),
         expected: 'letters, digits, _ or - (at most 64)',
       });
-    if (!url)
+    if (t.url === undefined)
       r.problems.push({
         field: `${p}url`,
         value: '(missing)',
