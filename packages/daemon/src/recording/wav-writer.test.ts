@@ -43,8 +43,8 @@ describe('WavWriter', () => {
   it('batches: nothing reaches the file until a second of audio is buffered, then sizes are patched', async () => {
     const path = join(dir, 'b.wav');
     const w = new WavWriter({ path, sampleRate: 8000, channels: 2 });
-    for (let i = 0; i < 49; i++) w.write(frame(1, 1)); // 0.98 s
-    await new Promise((r) => setTimeout(r, 20));
+    await w.flush(); // nothing buffered: waits for the file to be created
+    for (let i = 0; i < 49; i++) w.write(frame(1, 1)); // 0.98 s: stays in memory
     expect(readFileSync(path).length).toBe(WAV_HEADER_BYTES);
     expect(readFileSync(path).readUInt32LE(40)).toBe(0xffffffff); // streaming size until the first patch
     w.write(frame(1, 1)); // 1.00 s: auto flush
