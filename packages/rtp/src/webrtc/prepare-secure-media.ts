@@ -1,0 +1,107 @@
+/**
+ * One call to answer a WebRTC-style offer (RFC 8829 profile as used by SIP phones:
+ * `UDP/TLS/RTP/SAVPF`, ICE, DTLS-SRTP, rtcp-mux): build the SDP answer, attach the
+ * RFC 7983 demultiplexer to the media socket, answer ICE checks (ICE-lite) and run the
+ * DTLS handshake, resolving with the SRTP keys for `RtpSession`.
+ */
+import { answerOffer } from '../sdp/sdp-answer.js';
+import type { IceCandidate, LocalMediaOptions, NegotiatedMedia } from '../sdp/types.js';
+import type { DatagramSocket } from '../session/session-types.js';
+import { type DtlsCertificate, DtlsTransport, createDtlsCertificate } from './dtls-transport.js';
+import type { DtlsSrtpKeys } from './dtls-srtp-keys.js';
+import { IceLiteAgent, candidatePriority, generateIceCredentials } from './ice-lite.js';
+import { SecureMediaTransport } from './secure-media-transport.js';
+
+/** Options of {@link prepareSecureMedia}. */
+export interface SecureMediaOptions {
+  /** The usual answer options (address/port = the socket's; codecs, ptime...). `dtls`/`ice` are filled in. */
+  readonly local: Omit<LocalMediaOptions, 'dtls' | 'ice'>;
+  /** Reuse a certificate (creating one takes ~50 ms). Default: a fresh self-signed ECDSA P-256. */
+  readonly certificate?: DtlsCertificate;
+  /** Extra candidates to advertise (e.g. a TURN relay); our host candidate is always first. */
+  readonly extraCandidates?: readonly IceCandidate[];
+  /** DTLS handshake timeout. Default 15000 ms. */
+  readonly handshakeTimeoutMs?: number;
+}
+
+/** What the caller wires into the call. */
+export type SecureMediaResult =
+  | {
+      readonly ok: true;
+      /** SDP answer to put in the 200 OK. */
+      readonly answerSdp: string;
+      readonly media: NegotiatedMedia;
+      /** Give this to `RtpSession` as `sockets.rtp` with `rtcpMux: media.rtcpMux`. */
+      readonly transport: SecureMediaTransport;
+      /** SRTP keys once DTLS completes; pass to `RtpSession.setSrtp()` (or construct the session then). */
+      readonly ready: Promise<DtlsSrtpKeys>;
+      /** Detach and stop DTLS. */
+      readonly close: () => void;
+    }
+  | { readonly ok: false; readonly status: 488 | 400; readonly reason: string };
+
+/**
+ * Answer `offerSdp` with DTLS-SRTP and ICE-lite over `socket`. Offers that are not
+ * `UDP/TLS/RTP/SAVP(F)` yield `{ok:false, status:488}`: callers use `answerOffer` for
+ * plain RTP/AVP and SDES. Never throws on hostile SDP.
+ */
+export async function prepareSecureMedia(
+  offerSdp: string,
+  socket: DatagramSocket,
+  opts: SecureMediaOptions,
+): Promise<SecureMediaResult> {
+  const certificate = opts.certificate ?? (await createDtlsCertificate());
+  const creds = generateIceCredentials();
+  const host: IceCandidate = {
+    foundation: '1',
+    component: 1,
+    transport: 'udp',
+    priority: candidatePriority('host'),
+    address: opts.local.address,
+    port: opts.local.port,
+    type: 'host',
+  };
+  const local: LocalMediaOptions = {
+    ...opts.local,
+    dtls: { fingerprint: certificate.fingerprint },
+    ice: { ufrag: creds.ufrag, pwd: creds.pwd, candidates: [host, ...(opts.extraCandidates ?? [])] },
+  };
+  const answer = answerOffer(offerSdp, local);
+  if (!answer.ok) return answer;
+  const media = answer.media;
+  if (media.dtls === undefined) return { ok: false, status: 488, reason: 'offer is not DTLS-SRTP' };
+  const ice =
+    media.ice === undefined
+      ? undefined
+      : new IceLiteAgent({
+          localUfrag: creds.ufrag,
+          localPwd: creds.pwd,
+          remoteUfrag: media.ice.remoteUfrag,
+        });
+  const transport = new SecureMediaTransport({
+    socket,
+    remote: { address: media.remoteAddress, port: media.remotePort },
+    ...(ice ? { ice } : {}),
+  });
+  const dtls = new DtlsTransport({
+    role: media.dtls.role,
+    certificate,
+    remoteFingerprint: media.dtls.remoteFingerprint,
+    send: (d) => transport.sendDtls(d),
+    ...(opts.handshakeTimeoutMs !== undefined ? { timeoutMs: opts.handshakeTimeoutMs } : {}),
+  });
+  transport.setDtlsHandler((d) => dtls.handleRecord(d));
+  const ready = dtls.start();
+  ready.catch(() => undefined); // the caller observes it; avoid an unhandled rejection meanwhile
+  return {
+    ok: true,
+    answerSdp: answer.sdp,
+    media,
+    transport,
+    ready,
+    close: () => {
+      dtls.close();
+      transport.close();
+    },
+  };
+}
