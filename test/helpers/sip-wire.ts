@@ -242,3 +242,56 @@ export function cancelOrAckFor(invite: string, method: 'CANCEL' | 'ACK', finalRe
     '',
   ].join('\r\n');
 }
+
+/** A plain INVITE with a PCMU offer (media at `host`:`mediaPort`), with rport. */
+export function inviteRequest(opts: {
+  host: string;
+  port: number;
+  toPort: number;
+  callId: string;
+  mediaPort: number;
+}): string {
+  const sdp = [
+    'v=0',
+    `o=probe 1 1 IN IP4 ${opts.host}`,
+    's=-',
+    `c=IN IP4 ${opts.host}`,
+    't=0 0',
+    `m=audio ${opts.mediaPort} RTP/AVP 0`,
+    'a=rtpmap:0 PCMU/8000',
+    '',
+  ].join('\r\n');
+  return [
+    `INVITE sip:echo@127.0.0.1:${opts.toPort} SIP/2.0`,
+    `Via: SIP/2.0/UDP ${opts.host}:${opts.port};branch=z9hG4bK${opts.callId};rport`,
+    `From: <sip:probe@${opts.host}:${opts.port}>;tag=${opts.callId}`,
+    `To: <sip:echo@127.0.0.1:${opts.toPort}>`,
+    `Call-ID: ${opts.callId}`,
+    'CSeq: 1 INVITE',
+    `Contact: <sip:probe@${opts.host}:${opts.port}>`,
+    'Max-Forwards: 70',
+    'Content-Type: application/sdp',
+    `Content-Length: ${Buffer.byteLength(sdp)}`,
+    '',
+    sdp,
+  ].join('\r\n');
+}
+
+/** An in-dialog request (ACK for a 2xx, BYE) for a call set up by {@link inviteRequest}. */
+export function inDialogRequest(
+  method: 'ACK' | 'BYE',
+  opts: { host: string; port: number; toPort: number; callId: string; toTag: string; seq: number },
+): string {
+  return [
+    `${method} sip:echo@127.0.0.1:${opts.toPort} SIP/2.0`,
+    `Via: SIP/2.0/UDP ${opts.host}:${opts.port};branch=z9hG4bK${opts.callId}-${method}-${opts.seq};rport`,
+    `From: <sip:probe@${opts.host}:${opts.port}>;tag=${opts.callId}`,
+    `To: <sip:echo@127.0.0.1:${opts.toPort}>;tag=${opts.toTag}`,
+    `Call-ID: ${opts.callId}`,
+    `CSeq: ${opts.seq} ${method}`,
+    'Max-Forwards: 70',
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
+}
