@@ -76,6 +76,10 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       onError: (err) => {
         if (this.listenerCount('error') > 0) this.emit('error', err);
       },
+      // RFC 7118 / RFC 5626 §4.4.1: a reopened WebSocket carries none of the old bindings.
+      onFlowReady: (t) => {
+        for (const r of this.registrations) r.flowReady(t.protocol);
+      },
     });
     this.transactions = new TransactionLayer(this.transportLayer, o.clock, o.timers);
     this.transactions.user = {

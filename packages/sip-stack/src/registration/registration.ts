@@ -101,6 +101,7 @@ export class Registration extends EventEmitter<RegistrationEvents> {
   private timer: TimerHandle | undefined;
   private failures = 0;
   private stopped = false;
+  private inFlight = false;
   private readonly digest: DigestSession;
   private readonly protocol: TransportProtocol;
 
@@ -112,7 +113,10 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     this.callId = generateCallId(); // RFC 3261 §10.2: the same Call-ID for every refresh
     this.fromTag = host.newTag();
     this.requestedSec = opts.expiresSec ?? 300;
-    this.protocol = registrarTransport(opts.registrar) ?? opts.transport ?? 'udp';
+    const fromUri = registrarTransport(opts.registrar);
+    // RFC 7118 §5.2: `transport=ws` in a URI names WS and WSS alike; keep a configured `wss`.
+    this.protocol =
+      fromUri === 'ws' && opts.transport === 'wss' ? 'wss' : (fromUri ?? opts.transport ?? 'udp');
     this.digest = createDigestSession(opts.authUsername ?? opts.username, opts.password);
   }
 
@@ -160,6 +164,20 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     this.emit('unregistered');
   }
 
+  /**
+   * The connection under this binding was (re)opened (a WebSocket reconnect, RFC 7118):
+   * the registrar forgot the binding with the old connection (RFC 5626 §4.4.1: a flow's
+   * bindings die with it), so re-REGISTER now instead of at the next refresh, unless an
+   * attempt is already under way. Other protocols' flows are ignored.
+   */
+  flowReady(protocol: TransportProtocol): void {
+    if (this.stopped || this.inFlight || !sameFamily(protocol, this.protocol)) return;
+    if (this.stateValue === 'unregistered') return; // not started
+    this.clearTimer();
+    if (this.stateValue !== 'registered') this.setState('registering');
+    void this.attempt(this.requestedSec);
+  }
+
   /** Stop timers without unregistering (UA shutdown). */
   dispose(): void {
     this.stopped = true;
@@ -169,7 +187,8 @@ export class Registration extends EventEmitter<RegistrationEvents> {
 
   /** One registration attempt with its challenge / 423 rounds, then schedule what follows. */
   private async attempt(expiresSec: number): Promise<void> {
-    const res = await this.exchange(expiresSec);
+    this.inFlight = true;
+    const res = await this.exchange(expiresSec).finally(() => (this.inFlight = false));
     if (this.stopped) return;
     if (res.status >= 200 && res.status < 300) return this.onRegistered(res);
     this.onFailure(res);
@@ -288,9 +307,14 @@ function classify(res: SipResponse): RegistrationError {
   return { reason: 'rejected', status, message: `registrar answered ${status} ${res.reason}` };
 }
 
+/** Same protocol, counting `ws` and `wss` as one (RFC 7118 §5.2). */
+function sameFamily(a: TransportProtocol, b: TransportProtocol): boolean {
+  return a === b || (a.startsWith('ws') && b.startsWith('ws'));
+}
+
 /** The `transport` parameter of the registrar URI, if it names one we speak. */
 function registrarTransport(registrar: string): TransportProtocol | undefined {
-  const m = /;\s*transport=(udp|tcp|tls)/i.exec(registrar);
+  const m = /;\s*transport=(udp|tcp|tls|wss|ws)/i.exec(registrar);
   if (m) return m[1]!.toLowerCase() as TransportProtocol;
   return /^sips:/i.test(registrar) ? 'tls' : undefined;
 }

@@ -8,7 +8,7 @@ import dns from 'node:dns/promises';
 import net from 'node:net';
 import type { SipUri } from '../message/types.js';
 import type { Target, TransportProtocol } from './transport.js';
-import { TransportError } from './transport.js';
+import { TransportError, isWebSocketProtocol } from './transport.js';
 
 /** Injectable DNS for tests. */
 export interface Resolver {
@@ -22,10 +22,14 @@ export const systemResolver: Resolver = {
   resolveSrv: (name) => dns.resolveSrv(name),
 };
 
-/** The transport a URI asks for (RFC 3263 §4.1 with the URI's own hints). */
+/**
+ * The transport a URI asks for (RFC 3263 §4.1 with the URI's own hints). RFC 7118 §5.2:
+ * `transport=ws` names SIP over WebSocket, secure or not: it keeps a preferred `wss`.
+ */
 export function uriTransport(uri: SipUri, preferred?: TransportProtocol): TransportProtocol {
   const param = uri.params.get('transport')?.toLowerCase();
   if (param === 'udp' || param === 'tcp' || param === 'tls') return param;
+  if (param === 'ws' || param === 'wss') return preferred === 'wss' ? 'wss' : param;
   if (uri.scheme === 'sips') return 'tls';
   return preferred ?? 'udp';
 }
@@ -41,8 +45,11 @@ export async function resolveTarget(
 ): Promise<Target> {
   const protocol = uriTransport(uri, preferred);
   const host = uri.params.get('maddr') ?? uri.host;
-  const defaultPort = protocol === 'tls' ? 5061 : 5060;
-  if (net.isIP(host)) return { protocol, address: host, port: uri.port ?? defaultPort };
+  const defaultPort = protocol === 'tls' || protocol === 'wss' ? 5061 : 5060;
+  // RFC 7118: a WebSocket client sends everything over its one connection to the WS server
+  // (its URL was resolved when it connected): the host of the URI is not looked up.
+  if (net.isIP(host) || isWebSocketProtocol(protocol))
+    return { protocol, address: host, port: uri.port ?? defaultPort };
   let name = host;
   let port = uri.port;
   if (port === undefined && resolver.resolveSrv) {

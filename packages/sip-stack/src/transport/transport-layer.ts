@@ -9,7 +9,7 @@ import { serializeMessage } from '../message/serialize.js';
 import { formatVia, parseVia } from '../message/via.js';
 import { validateResponse } from '../message/validate.js';
 import type { Endpoint, MessageSource, Target, Transport, TransportProtocol } from './transport.js';
-import { DEFAULT_MAX_MESSAGE_SIZE, TransportError } from './transport.js';
+import { DEFAULT_MAX_MESSAGE_SIZE, TransportError, isWebSocketProtocol } from './transport.js';
 import type { MessageInfo } from './message-info.js';
 import { readMessageInfo } from './message-info.js';
 import type { Logger } from './logger.js';
@@ -33,17 +33,25 @@ export interface TransportLayerOptions {
   readonly logger?: Logger | undefined;
   /** Non-fatal socket errors (after logging at warn). */
   readonly onError?: ((err: Error) => void) | undefined;
+  /** A client transport (WebSocket, RFC 7118) opened or reopened its connection. */
+  readonly onFlowReady?: ((transport: Transport) => void) | undefined;
 }
 
-/** Default port per transport (RFC 3261 §19.1.2): 5060, or 5061 for TLS. */
+/** Default port per transport (RFC 3261 §19.1.2): 5060, or 5061 for TLS (and WSS). */
 export function defaultPort(protocol: TransportProtocol): number {
-  return protocol === 'tls' ? 5061 : 5060;
+  return protocol === 'tls' || protocol === 'wss' ? 5061 : 5060;
+}
+
+/** Advertised Via sent-by / Contact host and port; no port for WebSocket `.invalid` hosts. */
+export interface SentBy {
+  readonly host: string;
+  readonly port?: number | undefined;
 }
 
 /** RFC 3261 §18 transport layer over one or more bound transports. */
 export class TransportLayer {
   private readonly byProtocol = new Map<TransportProtocol, Transport>();
-  private readonly sentBy = new Map<TransportProtocol, { host: string; port: number }>();
+  private readonly sentBy = new Map<TransportProtocol, SentBy>();
   private readonly maxMessageSize: number;
   private readonly logger: Logger;
   user: TransportLayerUser | undefined;
@@ -60,6 +68,7 @@ export class TransportLayer {
           this.logger.warn({ err }, 'transport error');
           opts.onError?.(err);
         },
+        onFlowReady: () => opts.onFlowReady?.(t),
       });
     }
   }
@@ -69,10 +78,14 @@ export class TransportLayer {
     for (const t of this.opts.transports) {
       await t.listen();
       if (!this.sentBy.has(t.protocol)) {
-        this.sentBy.set(t.protocol, {
-          host: advertisedHost(t.local.address, this.opts.publicAddress),
-          port: t.local.port,
-        });
+        // RFC 7118 §5: a WebSocket client advertises its own `.invalid` host, never publicAddress.
+        this.sentBy.set(
+          t.protocol,
+          t.advertised ?? {
+            host: advertisedHost(t.local.address, this.opts.publicAddress),
+            port: t.local.port,
+          },
+        );
       }
     }
   }
@@ -87,9 +100,15 @@ export class TransportLayer {
     return this.opts.transports;
   }
 
-  /** The transport used for `protocol`, if configured. */
+  /**
+   * The transport used for `protocol`, if configured. `ws` and `wss` stand in for each
+   * other: RFC 7118 §5.2 has one URI `transport=ws` for both, so a Record-Route or Contact
+   * naming `ws` is reached over whichever WebSocket transport we have.
+   */
   transportFor(protocol: TransportProtocol): Transport | undefined {
-    return this.byProtocol.get(protocol);
+    const t = this.byProtocol.get(protocol);
+    if (t || !isWebSocketProtocol(protocol)) return t;
+    return this.byProtocol.get(protocol === 'ws' ? 'wss' : 'ws');
   }
 
   /** True when `protocol` is a reliable (stream) transport. */
@@ -97,9 +116,11 @@ export class TransportLayer {
     return protocol !== 'udp';
   }
 
-  /** The advertised host:port for `protocol` (Via sent-by, Contact). */
-  localSentBy(protocol: TransportProtocol): { host: string; port: number } | undefined {
-    return this.sentBy.get(protocol) ?? this.sentBy.values().next().value;
+  /** The advertised host[:port] for `protocol` (Via sent-by, Contact). */
+  localSentBy(protocol: TransportProtocol): SentBy | undefined {
+    const own =
+      this.sentBy.get(protocol) ?? this.sentBy.get(this.transportFor(protocol)?.protocol ?? protocol);
+    return own ?? this.sentBy.values().next().value;
   }
 
   /**
@@ -107,17 +128,18 @@ export class TransportLayer {
    * the given branch and an empty `rport` (RFC 3581 §3). Mutates `req.headers`.
    */
   addVia(req: SipRequest, protocol: TransportProtocol, branch: string): void {
-    const sb = this.localSentBy(protocol) ?? { host: '127.0.0.1', port: defaultPort(protocol) };
-    const host = sb.host.includes(':') ? `[${sb.host}]` : sb.host;
+    // RFC 7118 §5: the Via transport is WS or WSS after the transport actually used.
+    const used = this.transportFor(protocol)?.protocol ?? protocol;
+    const sb = this.localSentBy(used) ?? { host: '127.0.0.1', port: defaultPort(used) };
     req.headers.unshift({
       name: 'Via',
-      value: `SIP/2.0/${protocol.toUpperCase()} ${host}:${sb.port};branch=${branch};rport`,
+      value: `SIP/2.0/${used.toUpperCase()} ${formatSentBy(sb)};branch=${branch};rport`,
     });
   }
 
   /** Send bytes to a target over the transport of its protocol (rejects with TransportError). */
   send(bytes: Buffer, target: Target): Promise<void> {
-    const t = this.byProtocol.get(target.protocol);
+    const t = this.transportFor(target.protocol);
     if (!t) return Promise.reject(new TransportError(`no ${target.protocol} transport configured`));
     if (!t.reliable && bytes.length > this.maxMessageSize) {
       return Promise.reject(new TransportError(`message of ${bytes.length} bytes exceeds the maximum`));
@@ -206,6 +228,12 @@ export class TransportLayer {
       this.logger.debug({ err }, 'could not answer an unparsable request');
     });
   }
+}
+
+/** `host:port` (IPv6 in brackets), or the host alone when there is no port (RFC 7118 §5). */
+export function formatSentBy(sb: SentBy): string {
+  const host = sb.host.includes(':') ? `[${sb.host}]` : sb.host;
+  return sb.port === undefined ? host : `${host}:${sb.port}`;
 }
 
 /**

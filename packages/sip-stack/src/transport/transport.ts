@@ -5,8 +5,16 @@
 
 import type { SipParseResult } from '../message/types.js';
 
-/** Transport protocols this stack speaks. */
-export type TransportProtocol = 'udp' | 'tcp' | 'tls';
+/**
+ * Transport protocols this stack speaks: RFC 3261 UDP/TCP/TLS, and SIP over WebSocket
+ * (RFC 7118: `ws`, and `wss` over TLS) as an outbound-only client transport.
+ */
+export type TransportProtocol = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
+
+/** True for the WebSocket transports (RFC 7118). */
+export function isWebSocketProtocol(p: string): p is 'ws' | 'wss' {
+  return p === 'ws' || p === 'wss';
+}
 
 /** An IP address and port. IPv6 addresses are bare (no brackets). */
 export interface Endpoint {
@@ -39,6 +47,12 @@ export interface TransportHandlers {
   onParsed(result: SipParseResult, remote: Endpoint): void;
   /** A non-fatal socket error (logged by the layer). */
   onError?(err: Error): void;
+  /**
+   * A client transport's connection (re)opened (RFC 7118 WebSocket): bindings registered
+   * over the previous connection are gone with it (RFC 5626 §4.4.1), so registrations over
+   * this transport should re-REGISTER now.
+   */
+  onFlowReady?(): void;
 }
 
 /** A bound SIP transport (UDP socket, TCP/TLS listener plus its connections). */
@@ -48,6 +62,12 @@ export interface Transport {
   readonly reliable: boolean;
   /** The bound address; valid after `listen()` resolves. */
   readonly local: Endpoint;
+  /**
+   * The sent-by this transport advertises in Via and Contact instead of its bound address
+   * (RFC 7118 §5: a WebSocket client has no reachable address and uses a random
+   * `.invalid` host without a port). Undefined for UDP/TCP/TLS.
+   */
+  readonly advertised?: { readonly host: string; readonly port?: number | undefined } | undefined;
   /** Set the receive callbacks (before `listen`). */
   setHandlers(handlers: TransportHandlers): void;
   /** Bind (and listen). Rejects when the address cannot be bound. */

@@ -10,14 +10,21 @@ import { systemResolver } from '../transport/resolve-target.js';
 import type { Transport } from '../transport/transport.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../transport/transport.js';
 
-/** One transport to bind. */
+/** One transport to bind (or, for `ws`/`wss`, one WebSocket server to connect to). */
 export interface TransportConfig {
-  readonly protocol: 'udp' | 'tcp' | 'tls';
+  readonly protocol: 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
+  /**
+   * `ws`/`wss` only (RFC 7118, outbound only): the server's WebSocket URL, e.g.
+   * `wss://pbx.example.com:8089/ws`. `tls.ca`, `tls.rejectUnauthorized` and
+   * `tls.servername` verify a `wss` server; `keepAliveIntervalMs` is the WebSocket ping
+   * interval (default 30 000 ms).
+   */
+  readonly url?: string;
   /** Bind address. Default `0.0.0.0`. */
   readonly host?: string;
   /** Bind port; 0 = ephemeral. Default 5060 (5061 for TLS). */
   readonly port?: number;
-  /** TCP/TLS: CRLFCRLF keep-alive interval on connections we open (RFC 5626 §4.4.1); 0 = off. Default 0. */
+  /** TCP/TLS: CRLFCRLF keep-alive interval on connections we open (RFC 5626 §4.4.1); 0 = off. Default 0. WS/WSS: ping interval, default 30 000 ms. */
   readonly keepAliveIntervalMs?: number;
   /** TCP/TLS: idle timeout of inbound connections. Default 300 000 ms. */
   readonly idleTimeoutMs?: number;

@@ -226,5 +226,9 @@ function uriProtocol(uri: string): TransportProtocol | undefined {
   const u = parseUri(uri);
   if (!isSipUri(u)) return undefined;
   const t = u.params.get('transport')?.toLowerCase();
-  return t === 'udp' || t === 'tcp' || t === 'tls' ? t : u.scheme === 'sips' ? 'tls' : undefined;
+  return t === 'udp' || t === 'tcp' || t === 'tls' || t === 'ws' || t === 'wss'
+    ? t
+    : u.scheme === 'sips'
+      ? 'tls'
+      : undefined;
 }

@@ -6,7 +6,9 @@ import type { SipHeader, SipRequest, SipResponse } from '../message/types.js';
 import { generateTag } from '../message/builders.js';
 import { isSipUri, parseUri } from '../message/uri.js';
 import type { TransportLayer } from '../transport/transport-layer.js';
+import { formatSentBy } from '../transport/transport-layer.js';
 import type { Target, TransportProtocol } from '../transport/transport.js';
+import { isWebSocketProtocol } from '../transport/transport.js';
 import { resolveTarget } from '../transport/resolve-target.js';
 import type { TransactionLayer } from '../transaction/transaction-layer.js';
 import type { ClientTransactionUser } from '../transaction/transaction.js';
@@ -93,14 +95,17 @@ export class UserAgentHost implements CallHost, RegistrationHost, OutgoingCallHo
     }
   }
 
-  /** Our Contact for `protocol`, e.g. `<sip:voice-assistant@192.0.2.1:5060;transport=tcp>`. */
+  /**
+   * Our Contact for `protocol`, e.g. `<sip:voice-assistant@192.0.2.1:5060;transport=tcp>`;
+   * over WebSocket `<sip:100@x7k2.invalid;transport=ws>` (RFC 7118 §5: no port, and the one
+   * URI transport `ws` for WS and WSS alike).
+   */
   contact(protocol: string, user?: string): string {
     user ||= this.o.contactUser;
     const p = protocol as TransportProtocol;
     const sb = this.transportLayer.localSentBy(p) ?? { host: '127.0.0.1', port: 5060 };
-    const host = sb.host.includes(':') ? `[${sb.host}]` : sb.host;
-    const transport = p === 'udp' ? '' : `;transport=${p}`;
-    return `<sip:${user}@${host}:${sb.port}${transport}>`;
+    const transport = p === 'udp' ? '' : `;transport=${isWebSocketProtocol(p) ? 'ws' : p}`;
+    return `<sip:${user}@${formatSentBy(sb)}${transport}>`;
   }
 
   /** See the host interfaces. */
