@@ -8,6 +8,7 @@
  * Options: BENCH_RATES=500,1000 (calls/s), BENCH_SEC=5 (seconds per rate).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startDaemon } from '../test/helpers/daemon.js';
 import { DAEMON_CLI, runDir } from '../test/helpers/paths.js';
@@ -28,7 +29,10 @@ interface Row {
   /** Calls sipp started but that never completed before its -timeout (no final answer). */
   readonly hung: number;
   readonly achieved: number;
+  /** CPU use of the UAS process: fraction of one core over the run. */
   readonly cpu?: number;
+  /** CPU milliseconds the UAS spent per completed call (independent of machine contention). */
+  readonly cpuMsPerCall?: number;
 }
 
 /** utime + stime of `pid` in seconds (/proc/<pid>/stat fields 14 and 15). */
@@ -90,7 +94,8 @@ async function uacRun(
     { dir, name, timeoutSec: SECONDS * 4 + 10 },
   );
   const wall = (Date.now() - t0) / 1000;
-  const cpu = cpuPid === undefined ? undefined : (cpuSeconds(cpuPid) - cpu0) / wall;
+  const cpuUsed = cpuPid === undefined ? undefined : cpuSeconds(cpuPid) - cpu0;
+  const cpu = cpuUsed === undefined ? undefined : cpuUsed / wall;
   const s = sippStats(join(dir, `${name}-stat.csv`));
   // sipp's final screen: "<rate>(<len>)/1.000s <port> <Total-time> s <Total-calls> <remote>(UDP)",
   // Total-time with 10 ms resolution (the -stf ElapsedTime has whole seconds).
@@ -99,12 +104,23 @@ async function uacRun(
   const elapsed = total > 0 ? total : s.elapsed > 0 ? s.elapsed : wall;
   const ok = r.successful ?? s.ok;
   const failed = r.failed ?? s.failed;
-  return { rate, calls, ok, failed, hung: Math.max(0, calls - ok - failed), achieved: ok / elapsed, cpu };
+  const cpuMsPerCall = cpuUsed === undefined || ok === 0 ? undefined : (cpuUsed * 1000) / ok;
+  return {
+    rate,
+    calls,
+    ok,
+    failed,
+    hung: Math.max(0, calls - ok - failed),
+    achieved: ok / elapsed,
+    cpu,
+    cpuMsPerCall,
+  };
 }
 
 async function main(): Promise<void> {
   if (!existsSync(DAEMON_CLI)) throw new Error(`${DAEMON_CLI} missing: run npx tsc -b packages/daemon`);
   const dir = runDir('bench-sipp');
+  const loadBefore = loadavg()[0]!.toFixed(2);
   // SIP/HTTP/sipp ports at base..base+39, the daemon's RTP ports above them.
   const base = await freePortBlock(2100);
   const rtpMin = base + 100;
@@ -159,26 +175,39 @@ async function main(): Promise<void> {
   }
 
   const pad = (s: string | number, n: number): string => String(s).padStart(n);
+  const ms = (r: Row): string => (r.cpuMsPerCall === undefined ? '-' : r.cpuMsPerCall.toFixed(2));
   console.log(
-    `\nsipp uac INVITE/200/ACK/BYE, ${SECONDS} s per rate, loopback; target ${TARGET} calls/s, 0 failed`,
+    `\nsipp uac INVITE/200/ACK/BYE, ${SECONDS} s per rate, loopback; target ${TARGET} calls/s, 0 failed` +
+      ` (load average ${loadBefore} before, ${loadavg()[0]!.toFixed(2)} after, ${cpus().length} cores)`,
   );
   console.log(
-    `${pad('rate', 6)} | ${pad('daemon ok', 9)} ${pad('failed', 6)} ${pad('hung', 5)} ${pad('calls/s', 8)} ${pad('cpu', 5)} | ${pad('sipp-uas ok', 11)} ${pad('failed', 6)} ${pad('hung', 5)} ${pad('calls/s', 8)} | ${pad('ours/uas', 8)} ${pad('ours/target', 11)}`,
+    `${pad('rate', 5)} | ${pad('daemon ok', 9)} ${pad('fail', 4)} ${pad('hung', 5)} ${pad('calls/s', 7)} ${pad('cpu', 4)} ${pad('ms/call', 7)}` +
+      ` | ${pad('sipp-uas ok', 11)} ${pad('fail', 4)} ${pad('hung', 4)} ${pad('calls/s', 7)} ${pad('ms/call', 7)}` +
+      ` | ${pad('ours/uas', 8)} ${pad('ours/target', 11)}`,
   );
   for (const [i, o] of ours.entries()) {
     const r = refs[i]!;
     console.log(
-      `${pad(o.rate, 6)} | ${pad(o.ok, 9)} ${pad(o.failed, 6)} ${pad(o.hung, 5)} ${pad(o.achieved.toFixed(0), 8)} ${pad(`${((o.cpu ?? 0) * 100).toFixed(0)}%`, 5)} | ${pad(r.ok, 11)} ${pad(r.failed, 6)} ${pad(r.hung, 5)} ${pad(r.achieved.toFixed(0), 8)} | ${pad((o.achieved / r.achieved).toFixed(2), 8)} ${pad((o.achieved / TARGET).toFixed(2), 11)}`,
+      `${pad(o.rate, 5)} | ${pad(o.ok, 9)} ${pad(o.failed, 4)} ${pad(o.hung, 5)} ${pad(o.achieved.toFixed(0), 7)} ${pad(`${((o.cpu ?? 0) * 100).toFixed(0)}%`, 4)} ${pad(ms(o), 7)}` +
+        ` | ${pad(r.ok, 11)} ${pad(r.failed, 4)} ${pad(r.hung, 4)} ${pad(r.achieved.toFixed(0), 7)} ${pad(ms(r), 7)}` +
+        ` | ${pad((o.achieved / r.achieved).toFixed(2), 8)} ${pad((o.achieved / TARGET).toFixed(2), 11)}`,
     );
   }
   const clean = ours.filter((o) => o.failed === 0 && o.hung === 0);
   const best = clean.reduce((m, o) => Math.max(m, o.achieved), 0);
+  const perCall = ours.map((o) => o.cpuMsPerCall).filter((v): v is number => v !== undefined);
+  const minMs = perCall.length > 0 ? Math.min(...perCall) : 0;
   console.log(
-    'hung: calls still unanswered when sipp gave up (-timeout); calls/s: completed calls / sipp Total-time',
+    'fail: failed calls; hung: calls unanswered when sipp gave up (-timeout); calls/s: completed calls / sipp Total-time;',
   );
+  console.log('cpu: share of one core over the run; ms/call: CPU milliseconds of the UAS per completed call');
   console.log(
     `best zero-failure rate: ${best.toFixed(0)} calls/s = ${(best / TARGET).toFixed(2)}x the ${TARGET} calls/s target`,
   );
+  if (minMs > 0)
+    console.log(
+      `CPU bound on one core: ${(1000 / minMs).toFixed(0)} calls/s at ${minMs.toFixed(2)} ms/call = ${(1000 / minMs / TARGET).toFixed(2)}x the target`,
+    );
 }
 
 main()
