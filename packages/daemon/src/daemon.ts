@@ -123,7 +123,9 @@ export class Daemon {
     });
     await this.ua.start();
     for (const b of this.ua.boundAddresses)
-      this.log.info(b, `SIP listening on ${b.protocol.toUpperCase()} ${b.host}:${b.port}`);
+      if (b.protocol === 'ws' || b.protocol === 'wss')
+        this.log.info(b, `SIP over ${b.protocol.toUpperCase()}: outbound only`);
+      else this.log.info(b, `SIP listening on ${b.protocol.toUpperCase()} ${b.host}:${b.port}`);
 
     this.http = new HttpServer({
       host: cfg.http.listenAddress,
@@ -193,6 +195,16 @@ export class Daemon {
         });
       } else out.push({ protocol: t, host: cfg.sip.listenAddress, port: cfg.sip.listenPort });
     }
+    // SIP over WebSocket (RFC 7118): one outbound connection, shared by the ws/wss accounts.
+    const ws = cfg.sip.accounts.find((a) => a.wsUrl !== undefined && a.server !== undefined);
+    if (ws?.wsUrl && (ws.transport === 'ws' || ws.transport === 'wss')) {
+      const tls = cfg.sip.tls;
+      out.push({
+        protocol: ws.transport,
+        url: ws.wsUrl,
+        tls: { ca: tls.caFile ? readFileSync(tls.caFile) : undefined, rejectUnauthorized: tls.verifyServer },
+      });
+    }
     return out;
   }
 
@@ -203,8 +215,10 @@ export class Daemon {
     }
     const domain = account.domain ?? account.server;
     const host = account.server.includes(':') ? `[${account.server}]` : account.server;
+    const overWs = account.transport === 'ws' || account.transport === 'wss';
     const registration = this.ua.register({
-      registrar: `sip:${host}:${account.port};transport=${account.transport}`,
+      // Over WebSocket the request goes over the one connection (RFC 7118): name the domain only.
+      registrar: overWs ? `sip:${host}` : `sip:${host}:${account.port};transport=${account.transport}`,
       aor: `sip:${account.username}@${domain}`,
       username: account.username,
       authUsername: account.authUsername,

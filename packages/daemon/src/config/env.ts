@@ -60,6 +60,7 @@ export const ACCOUNT_ENV: Readonly<Record<string, { field: string; shared: boole
   SIP_PORT: { field: 'port', shared: true },
   SIP_DOMAIN: { field: 'domain', shared: true },
   SIP_TRANSPORT: { field: 'transport', shared: true },
+  SIP_WS_URL: { field: 'ws_url', shared: true },
   SIP_USERNAME: { field: 'username', shared: false },
   SIP_AUTH_USERNAME: { field: 'auth_username', shared: false },
   SIP_PASSWORD: { field: 'password', shared: false },

@@ -99,7 +99,7 @@ http:
       value: '70000',
       expected: 'an integer 0..65535',
     });
-    expect(byField['sip.accounts[0].transport']?.expected).toBe('one of udp, tcp, tls');
+    expect(byField['sip.accounts[0].transport']?.expected).toBe('one of udp, tcp, tls, ws, wss');
     expect(byField['sip.accounts[0].server']?.value).toBe('"sip://bad host"');
     expect(byField['rtp.port_min']?.expected).toBe('an integer 1024..65534');
     expect(byField['recording.enabled']?.expected).toBe('true or false');
@@ -146,6 +146,34 @@ sip:
       headers: { Authorization: 'Bearer x' },
       timeoutMs: 5000,
     });
+  });
+
+  it('reads SIP over WebSocket accounts: transport wss, SIP_WS_URL, a derived default URL, one URL per daemon', () => {
+    const env = {
+      SIP_TRANSPORT: 'wss',
+      SIP_WS_URL: 'wss://pbx.example.com:8089/ws',
+      SIP_USERNAME: '100',
+      SIP_PASSWORD: 'pw',
+    };
+    const acc = resolveConfig(undefined, env).config?.sip.accounts[0];
+    // the URL's host stands in for SIP_SERVER
+    expect(acc).toMatchObject({
+      transport: 'wss',
+      wsUrl: 'wss://pbx.example.com:8089/ws',
+      server: 'pbx.example.com',
+    });
+    const derived = resolveConfig(
+      'sip: { accounts: [{ server: pbx, transport: ws, username: a, password: b }] }',
+      {},
+    );
+    expect(derived.config?.sip.accounts[0]).toMatchObject({ port: 8088, wsUrl: 'ws://pbx:8088/ws' });
+    const bad = resolveConfig(undefined, { ...env, SIP_WS_URL: 'https://pbx/ws' });
+    expect(bad.problems.map((p) => p.field)).toContain('sip.accounts[0].ws_url');
+    const two = resolveConfig(
+      'sip: { accounts: [{ name: a, transport: wss, ws_url: "wss://a/ws", username: a, password: b }, { name: b, transport: wss, ws_url: "wss://b/ws", username: a, password: b }] }',
+      {},
+    );
+    expect(two.problems.map((p) => p.expected)).toContain('one WebSocket URL shared by every ws/wss account');
   });
 
   it('returns unparsable YAML as a problem instead of throwing', () => {

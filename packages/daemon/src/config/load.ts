@@ -6,6 +6,7 @@ import type {
   ConfigProblem,
   DaemonConfig,
   LogLevel,
+  AccountTransportName,
   SipTransportName,
   SrtpPolicyName,
   WebhookToolConfig,
@@ -27,6 +28,15 @@ export const DEFAULT_SYSTEM_PROMPT =
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const TRANSPORTS: readonly SipTransportName[] = ['udp', 'tcp', 'tls'];
+const ACCOUNT_TRANSPORTS: readonly AccountTransportName[] = [...TRANSPORTS, 'ws', 'wss'];
+/** Default registrar port per account transport (WS/WSS: Asterisk's HTTP/HTTPS ports). */
+const DEFAULT_PORTS: Readonly<Record<AccountTransportName, number>> = {
+  udp: 5060,
+  tcp: 5060,
+  tls: 5061,
+  ws: 8088,
+  wss: 8089,
+};
 const SRTP: readonly SrtpPolicyName[] = ['off', 'optional', 'mandatory'];
 const KNOWN_CODECS = ['PCMU', 'PCMA', 'OPUS', 'G722'];
 
@@ -159,6 +169,7 @@ function validate(raw: Raw, problems: ConfigProblem[]): DaemonConfig {
     });
   }
   checkDuplicateNames(accounts, problems);
+  checkOneWsUrl(accounts, problems);
   if (accounts.length === 0) accounts.push(readAccount(r, {}, 'sip.accounts[0].', 0) as AccountConfig);
   const rtp = {
     portMin: r.int(rtpRaw, 'port_min', 'rtp.', 10000, 1024, 65534),
@@ -244,8 +255,10 @@ function readAccount(r: Reader, a: unknown, p: string, index: number): AccountCo
     });
     return undefined;
   }
-  const transport = r.enumOf(a, 'transport', p, TRANSPORTS, 'udp');
-  const server = r.host(a, 'server', p);
+  const transport = r.enumOf(a, 'transport', p, ACCOUNT_TRANSPORTS, 'udp');
+  const ws = readWsUrl(r, a, p, transport);
+  const server = r.host(a, 'server', p) ?? ws.host;
+  const port = r.int(a, 'port', p, DEFAULT_PORTS[transport], 1, 65535);
   const username = r.str(a, 'username', p);
   const password = r.str(a, 'password', p);
   if (server !== undefined && username === undefined)
@@ -265,8 +278,9 @@ function readAccount(r: Reader, a: unknown, p: string, index: number): AccountCo
   return {
     name: r.str(a, 'name', p) ?? (index === 0 ? 'default' : `account${index + 1}`),
     server,
-    port: r.int(a, 'port', p, transport === 'tls' ? 5061 : 5060, 1, 65535),
+    port,
     transport,
+    wsUrl: ws.url ?? defaultWsUrl(transport, server, port),
     username,
     authUsername: r.str(a, 'auth_username', p),
     password,
@@ -349,6 +363,51 @@ function readTools(r: Reader, raw: unknown, field: string): WebhookToolConfig[] 
     });
   });
   return out;
+}
+
+/** `ws_url` (RFC 7118): a ws:// or wss:// URL; its host stands in for a missing `server`. */
+function readWsUrl(
+  r: Reader,
+  a: Raw,
+  p: string,
+  transport: AccountTransportName,
+): { url?: string; host?: string } {
+  const url = r.str(a, 'ws_url', p);
+  if (url === undefined) return {};
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:')) {
+    const expected = 'a ws:// or wss:// URL such as wss://pbx.example.com:8089/ws';
+    r.problems.push({ field: `${p}ws_url`, value: JSON.stringify(url), expected });
+    return {};
+  }
+  if (transport !== 'ws' && transport !== 'wss') return {}; // ignored for UDP/TCP/TLS accounts
+  return { url, host: parsed.hostname.replace(/^\[|\]$/g, '') };
+}
+
+/** Without `ws_url`: `<transport>://<server>:<port>/ws` (Asterisk's path) for ws/wss accounts. */
+function defaultWsUrl(
+  transport: AccountTransportName,
+  server: string | undefined,
+  port: number,
+): string | undefined {
+  if ((transport !== 'ws' && transport !== 'wss') || server === undefined) return undefined;
+  return `${transport}://${server.includes(':') ? `[${server}]` : server}:${port}/ws`;
+}
+
+/** The stack keeps one WebSocket connection per daemon: every ws/wss account must share it. */
+function checkOneWsUrl(accounts: AccountConfig[], problems: ConfigProblem[]): void {
+  const urls = [...new Set(accounts.flatMap((a) => (a.wsUrl === undefined ? [] : [a.wsUrl])))];
+  if (urls.length > 1)
+    problems.push({
+      field: 'sip.accounts[].ws_url',
+      value: urls.join(', '),
+      expected: 'one WebSocket URL shared by every ws/wss account',
+    });
 }
 
 function checkDuplicateNames(accounts: AccountConfig[], problems: ConfigProblem[]): void {

@@ -6,6 +6,8 @@
 
 /** SIP transport protocols the daemon can listen on and register over. */
 export type SipTransportName = 'udp' | 'tcp' | 'tls';
+/** Transports an account registers over: the listen ones plus SIP over WebSocket (RFC 7118, outbound only). */
+export type AccountTransportName = SipTransportName | 'ws' | 'wss';
 /** SRTP policy per account (RFC 3711 / RFC 4568 SDES). */
 export type SrtpPolicyName = 'off' | 'optional' | 'mandatory';
 /** Telephony providers. */
@@ -54,10 +56,16 @@ export interface AccountConfig {
   readonly name: string;
   /** Registrar / outbound proxy host; undefined = no registration (answer direct calls only). */
   readonly server?: string | undefined;
-  /** Registrar port, default 5060 (5061 for TLS). */
+  /** Registrar port, default 5060 (5061 for TLS; for WS/WSS 8088/8089, used only to build `wsUrl`). */
   readonly port: number;
-  /** Transport to the registrar, default `udp`. */
-  readonly transport: SipTransportName;
+  /** Transport to the registrar, default `udp`; `ws`/`wss` = SIP over WebSocket (RFC 7118). */
+  readonly transport: AccountTransportName;
+  /**
+   * `ws`/`wss` accounts: the PBX's WebSocket URL (`wss://pbx.example.com:8089/ws`), default
+   * `<transport>://<server>:<port>/ws` (Asterisk's path). One URL per daemon. Certificate
+   * checks use `sip.tls.ca_file` and `sip.tls.verify_server`.
+   */
+  readonly wsUrl?: string | undefined;
   /** SIP user (the extension's user part in From/To/Contact). */
   readonly username?: string | undefined;
   /** Digest authentication username if different (3CX "Authentication ID"); default `username`. */
