@@ -55,7 +55,7 @@ describe('scheduleRetention', () => {
     let days = 0;
     const info: unknown[] = [];
     const h = scheduleRetention({
-      dir,
+      dir: () => dir,
       retentionDays: () => days,
       now: () => NOW,
       timers: {
@@ -79,7 +79,7 @@ describe('scheduleRetention', () => {
     days = 30; // e.g. a config reload
     await fire();
     expect(existsSync(old)).toBe(false);
-    expect(info).toEqual([{ deleted: 1, retentionDays: 30 }]);
+    expect(info).toEqual([{ deleted: 1, retentionDays: 30, dir }]);
     expect(pending.map((t) => t.ms)).toEqual([DAY]);
     h.stop();
     expect(pending).toEqual([]);

@@ -79,8 +79,8 @@ export interface RetentionTimers {
 }
 
 export interface RetentionOptions {
-  /** Recording root (`recording.path`). */
-  readonly dir: string;
+  /** Recording root (`recording.path`); a function is re-read before each sweep (config reload). */
+  readonly dir: string | (() => string);
   /** Days to keep (`recording.retentionDays`); a function is re-read before each sweep (config reload). 0 keeps everything. */
   readonly retentionDays: number | (() => number);
   /** Time between sweeps, ms; default 86400000 (one day). */
@@ -122,15 +122,19 @@ export function scheduleRetention(opts: RetentionOptions): RetentionHandle {
   const sweepNow = (): Promise<SweepResult> => {
     if (running) return running;
     const days = typeof opts.retentionDays === 'function' ? opts.retentionDays() : opts.retentionDays;
-    running = sweepRecordings(opts.dir, days, now())
+    const dir = typeof opts.dir === 'function' ? opts.dir() : opts.dir;
+    running = sweepRecordings(dir, days, now())
       .then((r) => {
         if (r.deleted.length > 0)
-          opts.logger?.info({ deleted: r.deleted.length, retentionDays: days }, 'old recordings deleted');
+          opts.logger?.info(
+            { deleted: r.deleted.length, retentionDays: days, dir },
+            'old recordings deleted',
+          );
         if (r.failed.length > 0)
           opts.logger?.warn({ failed: r.failed.slice(0, 10) }, 'recording retention: could not delete');
         return r;
       })
-      .catch(() => ({ deleted: [], failed: [opts.dir] }))
+      .catch(() => ({ deleted: [], failed: [dir] }))
       .finally(() => (running = undefined));
     return running;
   };
