@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IceLiteAgent, candidatePriority, generateIceCredentials } from './ice-lite.js';
 import {
+  type StunAttribute,
   StunAttr,
   StunMethod,
   decodeXorAddress,
@@ -12,7 +13,7 @@ import {
 
 const tid = Buffer.alloc(12, 9);
 function check(username: string, pwd: string, useCandidate: boolean): Buffer {
-  const attributes = [
+  const attributes: StunAttribute[] = [
     { type: StunAttr.USERNAME, value: Buffer.from(username) },
     { type: StunAttr.PRIORITY, value: Buffer.from([0x6e, 0, 1, 0xff]) },
     { type: StunAttr.ICE_CONTROLLING, value: Buffer.alloc(8, 1) },

@@ -22,6 +22,14 @@ export interface SecureMediaOptions {
   readonly extraCandidates?: readonly IceCandidate[];
   /** DTLS handshake timeout. Default 15000 ms. */
   readonly handshakeTimeoutMs?: number;
+  /**
+   * Media goes through this TURN allocation (RFC 8656): `socket` must then be its
+   * `relayedSocket` and `local.address/port` its relayed address. Permissions are created
+   * for the remote's candidate and `c=` addresses before the answer is returned.
+   */
+  readonly relay?: { createPermission(peerAddress: string): Promise<void> };
+  /** Advertise no host candidate: only `extraCandidates` (or a relay candidate when `relay` is given). Default false. */
+  readonly relayOnly?: boolean;
 }
 
 /** What the caller wires into the call. */
@@ -35,6 +43,8 @@ export type SecureMediaResult =
       readonly transport: SecureMediaTransport;
       /** SRTP keys once DTLS completes; pass to `RtpSession.setSrtp()` (or construct the session then). */
       readonly ready: Promise<DtlsSrtpKeys>;
+      /** The ICE-lite agent when ICE was negotiated (its `nominated` pair). */
+      readonly ice: IceLiteAgent | undefined;
       /** Detach and stop DTLS. */
       readonly close: () => void;
     }
@@ -52,24 +62,37 @@ export async function prepareSecureMedia(
 ): Promise<SecureMediaResult> {
   const certificate = opts.certificate ?? (await createDtlsCertificate());
   const creds = generateIceCredentials();
-  const host: IceCandidate = {
-    foundation: '1',
+  const own: IceCandidate = {
+    foundation: opts.relay ? '2' : '1',
     component: 1,
     transport: 'udp',
-    priority: candidatePriority('host'),
+    priority: candidatePriority(opts.relay ? 'relay' : 'host'),
     address: opts.local.address,
     port: opts.local.port,
-    type: 'host',
+    type: opts.relay ? 'relay' : 'host',
   };
+  const candidates = opts.relayOnly === true && !opts.relay ? [] : [own];
   const local: LocalMediaOptions = {
     ...opts.local,
     dtls: { fingerprint: certificate.fingerprint },
-    ice: { ufrag: creds.ufrag, pwd: creds.pwd, candidates: [host, ...(opts.extraCandidates ?? [])] },
+    ice: { ufrag: creds.ufrag, pwd: creds.pwd, candidates: [...candidates, ...(opts.extraCandidates ?? [])] },
   };
   const answer = answerOffer(offerSdp, local);
   if (!answer.ok) return answer;
   const media = answer.media;
   if (media.dtls === undefined) return { ok: false, status: 488, reason: 'offer is not DTLS-SRTP' };
+  if (opts.relay) {
+    // RFC 8656 §9: the relay drops peer data without a permission for its IP.
+    const peers = new Set([
+      media.remoteAddress,
+      ...(media.ice?.remoteCandidates.map((c) => c.address) ?? []),
+    ]);
+    try {
+      await Promise.all([...peers].slice(0, 8).map((p) => opts.relay!.createPermission(p)));
+    } catch (err) {
+      return { ok: false, status: 488, reason: `TURN permission failed: ${String(err)}` };
+    }
+  }
   const ice =
     media.ice === undefined
       ? undefined
@@ -99,6 +122,7 @@ export async function prepareSecureMedia(
     media,
     transport,
     ready,
+    ice,
     close: () => {
       dtls.close();
       transport.close();
