@@ -45,7 +45,10 @@ export interface CallRecorderOptions {
   readonly logger?: RecorderLogger;
   /** `inbound` / `outbound`, written to the sidecar when given. */
   readonly direction?: string;
-  /** Wall clock, epoch ms; default `Date.now`. */
+  /**
+   * Clock, epoch ms. Default: `Date.now()` at construction advanced by the monotonic
+   * `performance.now()`, so a wall-clock step (NTP) neither stretches nor folds the WAV.
+   */
   readonly now?: () => number;
   /** Write the WAV this often, ms, also when no frames arrive; default 1000; 0: only as frames arrive. */
   readonly flushIntervalMs?: number;
@@ -108,6 +111,13 @@ export function safeName(s: string): string {
   return t === '' ? 'unknown' : t;
 }
 
+/** Epoch ms that never jumps: `Date.now()` now, then advanced by `performance.now()`. */
+function monotonicWallClock(): () => number {
+  const wall = Date.now();
+  const mono = performance.now();
+  return () => wall + (performance.now() - mono);
+}
+
 const EPOCH_MS_THRESHOLD = 1e11; // ~1973: atMs above this is an absolute time
 
 /** Records one call; see the module comment. */
@@ -136,7 +146,7 @@ export class CallRecorder {
   private warned = false;
 
   constructor(opts: CallRecorderOptions) {
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? monotonicWallClock();
     this.log = opts.logger;
     this.sampleRate = opts.sampleRate;
     this.startMs = typeof opts.startedAt === 'number' ? opts.startedAt : opts.startedAt.getTime();
@@ -344,9 +354,11 @@ export class CallRecorder {
   }
 
   private commit(until: number): void {
-    if (until <= this.timeline.committed) return;
-    const samples = this.timeline.take(until);
-    this.writer?.write(samples);
+    // In blocks of at most 10 s: a long stall must not allocate one huge buffer.
+    const block = this.sampleRate * 10;
+    while (until > this.timeline.committed) {
+      this.writer?.write(this.timeline.take(Math.min(until, this.timeline.committed + block)));
+    }
   }
 
   /** Queues a rewrite of the sidecar (temp file + rename); coalesces bursts. */
