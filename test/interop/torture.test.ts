@@ -419,6 +419,58 @@ describe('RFC 4475 torture messages over the wire (UDP) to the daemon', () => {
   });
 });
 
+describe('RFC 4475 messages that share a transaction key (RFC 3261 §17.2.3)', () => {
+  const dir = runDir('torture-txkey');
+  let base = 0;
+  let daemon: DaemonHandle;
+  const a = 1 + Math.floor(Math.random() * 250);
+  const b = Math.floor(Math.random() * 250);
+
+  beforeAll(async () => {
+    base = await freePortBlock(8);
+    daemon = await startDaemon({
+      dir,
+      name: 'daemon-txkey',
+      sipPort: base,
+      httpPort: base + 1,
+      rtpPortMin: base + 2,
+      rtpPortMax: base + 7,
+    });
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+    await stopAll();
+  });
+
+  // cparam02 repeats cparam01's top Via (saturn.example.com:5060;branch=z9hG4bKkdjuw) and
+  // method REGISTER: to a server transaction that is one request, so cparam02 is absorbed as
+  // a retransmission and the stored 405 goes again to where cparam01's went (§17.2.2).
+  for (const [first, second] of [
+    ['cparam01', 'cparam02'],
+    ['escnull', 'regescrt'],
+    ['unkscm', 'novelsc'],
+  ] as const) {
+    it(`${second} after ${first} (same branch, sent-by, method) is a retransmission: the first's answer is re-sent`, async () => {
+      const x = await UdpPeer.bind(`127.${a}.${b}.${first.length}`, [5060]);
+      const y = await UdpPeer.bind(`127.${a}.${b}.${100 + second.length}`, [5060]);
+      try {
+        await x.send(readFileSync(join(DIR, `${first}.dat`)), base);
+        const got = await x.collect(1500, (r) => r.some((m) => (m.status ?? 0) >= 200), 0);
+        const status = got.find((m) => (m.status ?? 0) >= 200)?.status;
+        expect(status).toBeDefined();
+        await y.send(readFileSync(join(DIR, `${second}.dat`)), base);
+        await x.collect(1500, (r) => r.filter((m) => m.status === status).length >= 2, 0);
+        expect(x.received.filter((m) => m.status === status)).toHaveLength(2);
+        expect(header(x.received[1]!.text, 'call-id')).toBe(header(got[0]!.text, 'call-id'));
+        expect(y.received).toEqual([]);
+      } finally {
+        x.close();
+        y.close();
+      }
+    });
+  }
+});
+
 describe('RFC 5118 IPv6 torture cases and hostile input, over the IPv4 sockets', () => {
   const dir = runDir('torture-hostile');
   let base = 0;
