@@ -48,11 +48,12 @@ const RTT_WINDOW = 50;
  * to Twilio once per tick (`pump()`), each `media` message followed by a `mark`, so the
  * acknowledgements tell exactly how far playback got.
  *
- * `queuedFrames` is the audio the caller has not heard yet: frames waiting here plus
- * frames at Twilio not yet played. The latter is `sent - acknowledged`, except that the
- * acknowledgements of frames that did play are still on their way back for one round
- * trip; so it is bounded below by the real-time playout clock and corrected by the
- * smallest mark round-trip time seen lately (on loopback, exactly `sent - acknowledged`).
+ * `queuedFrames` is the audio the caller has not started to hear: frames waiting here
+ * plus frames at Twilio not yet played. The latter is `sent - acknowledged`, except that
+ * a frame's mark comes back only once it has finished playing and after one more network
+ * trip; so once marks have come back, the frames whose marks are presumably in flight
+ * (smallest recent mark round trip, plus the frame playing now) are not counted, and the
+ * real-time playout clock bounds the result from below.
  */
 export class TwilioMediaPort implements MediaPort {
   readonly sampleRate = TWILIO_SAMPLE_RATE;
@@ -176,12 +177,18 @@ export class TwilioMediaPort implements MediaPort {
     if (this.rttSamples.length > RTT_WINDOW) this.rttSamples.shift();
   }
 
-  /** Unplayed frames at Twilio (see the class comment). */
+  /**
+   * Frames at Twilio the caller has not started to hear (see the class comment): without
+   * a mark back yet, everything unacknowledged; then the unacknowledged frames minus those
+   * whose mark is still on its way (one round trip, plus the frame playing now, whose mark
+   * comes back only when it ends), never less than the real-time playout clock says.
+   */
   private backlog(): number {
     const pending = this.sent - this.acked;
     if (pending <= 0) return 0;
-    const clock = Math.max(0, Math.ceil((this.playoutEnd - this.now()) / FRAME_MS - 1e-6));
-    const inFlight = Math.floor(this.markRttMs / FRAME_MS);
+    if (this.rttSamples.length === 0) return pending;
+    const clock = Math.max(0, Math.floor((this.playoutEnd - this.now()) / FRAME_MS + 1e-6));
+    const inFlight = Math.floor(this.markRttMs / FRAME_MS) + 1;
     return Math.min(pending, Math.max(clock, pending - inFlight));
   }
 

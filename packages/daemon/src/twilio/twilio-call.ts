@@ -211,7 +211,12 @@ export class TwilioCall implements StreamHandlers {
     const labels = { provider: 'twilio', account: meta.account };
     metrics.activeCalls.dec(labels);
     const failed = reason === 'failed' || reason === 'media-timeout';
-    metrics.callsTotal.inc({ ...labels, status: failed ? 'failed' : 'success', direction: meta.direction });
+    metrics.callsTotal.inc({
+      provider: 'twilio',
+      status: failed ? 'failed' : 'success',
+      account: meta.account,
+      direction: meta.direction,
+    });
     if (this.app)
       metrics.callDuration.observe(
         { ...labels, direction: meta.direction },
