@@ -6,79 +6,27 @@
  * UAS is test/interop/webrtc/echo-harness.ts (sip-stack UserAgent + prepareSecureMedia +
  * an echoing RtpSession), run as a child process in the namespace.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bestMatch, readWav, rms } from '../helpers/audio.js';
 import { ROOT, runDir } from '../helpers/paths.js';
 import { startProcess, stopAll, type Managed } from '../helpers/processes.js';
 import { speechWav } from '../helpers/speech.js';
+import {
+  NS_IP as IP,
+  createLoopbackNamespace,
+  deleteNamespace,
+  writeWebrtcBaresipConfig,
+} from '../helpers/netns.js';
 
 const NS = `va-webrtc-${process.pid}`;
-const IP = '127.0.0.2';
 const HARNESS = join(ROOT, 'test/interop/webrtc/echo-harness.ts');
 const SPEECH =
   'The quick brown fox jumps over the lazy dog. She sells sea shells by the sea shore. ' +
   'Peter Piper picked a peck of pickled peppers.';
 
-/** Create the loopback-only namespace (PEERS.md); false without CAP_NET_ADMIN. */
-function createNamespace(): boolean {
-  try {
-    execFileSync('ip', ['netns', 'add', NS], { stdio: 'pipe' });
-  } catch {
-    return false;
-  }
-  const inNs = (...args: string[]): void =>
-    void execFileSync('ip', ['netns', 'exec', NS, ...args], { stdio: 'pipe' });
-  inNs('ip', 'link', 'set', 'lo', 'up');
-  inNs('ip', 'addr', 'add', `${IP}/8`, 'dev', 'lo');
-  // Without the `src` route baresip's checks from 127.0.0.2 fail (PEERS.md).
-  inNs(
-    'ip',
-    'route',
-    'replace',
-    'local',
-    IP,
-    'dev',
-    'lo',
-    'table',
-    'local',
-    'proto',
-    'kernel',
-    'scope',
-    'host',
-    'src',
-    IP,
-  );
-  return true;
-}
-
-function baresipConfig(dir: string, source: string, account: string): void {
-  mkdirSync(dir, { recursive: true });
-  const modules = ['g711.so', 'aufile.so', 'alsa.so', 'sndfile.so', 'dtls_srtp.so', 'ice.so'];
-  writeFileSync(
-    join(dir, 'config'),
-    [
-      'poll_method epoll',
-      `sip_listen ${IP}:5060`,
-      'audio_player alsa,null',
-      'audio_alert alsa,null',
-      `audio_source aufile,${source}`,
-      'module_path /usr/lib/baresip/modules',
-      ...modules.map((m) => `module ${m}`),
-      'module_app account.so',
-      'module_app menu.so',
-      `snd_path ${dir}`,
-      'rtp_ports 20000-20019',
-      'rtcp_mux yes',
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(join(dir, 'accounts'), account + '\n');
-}
-
-const nsAvailable = createNamespace();
+const nsAvailable = createLoopbackNamespace(NS);
 
 describe.skipIf(!nsAvailable)('baresip (dtls_srtp + ice) calls an ICE-lite DTLS-SRTP echo UAS', () => {
   const dir = runDir('webrtc-baresip');
@@ -108,17 +56,13 @@ describe.skipIf(!nsAvailable)('baresip (dtls_srtp + ice) calls an ICE-lite DTLS-
     await phone?.stop();
     await harness?.stop();
     await stopAll();
-    try {
-      execFileSync('ip', ['netns', 'delete', NS], { stdio: 'pipe' });
-    } catch {
-      // already gone
-    }
+    deleteNamespace(NS);
   });
 
   it('ICE completes, DTLS-SRTP keys agree, the echo comes back over SAVPF with rtcp-mux', async () => {
     const source = speechWav(dir, 'caller', SPEECH, 8000, 8);
     const bdir = join(dir, 'baresip');
-    baresipConfig(
+    writeWebrtcBaresipConfig(
       bdir,
       source,
       `<sip:alice@${IP}>;regint=0;mediaenc=dtls_srtp;medianat=ice;audio_codecs=PCMU/8000/1`,

@@ -62,6 +62,11 @@ async function main(): Promise<void> {
       const dialog = await inc.accept({ body: Buffer.from(r.answerSdp), contentType: 'application/sdp' });
       const keys = await r.ready;
       say('dtls-connected', { suite: keys.suite, remote: r.transport.remote, nominated: r.ice?.nominated });
+      if (turn) {
+        // RFC 8656 §11: media to the nominated peer as 4-byte-header ChannelData from now on.
+        const channel = await turn.channelBind(r.transport.remote);
+        say('turn-channel', { channel, peer: r.transport.remote });
+      }
       const codec = createCodec({ ...r.media.codec, fmtp: r.media.fmtp, frameMs: r.media.ptimeMs });
       const session = new RtpSession({
         sockets: { rtp: r.transport },
