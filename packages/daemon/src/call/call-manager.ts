@@ -177,8 +177,12 @@ export class CallManager {
     inc.on('terminated', (e: { reason: string }) => this.end(call, endReasonOf(e.reason)));
     call.log.info({ from: inc.from.uri, to: inc.to.uri, remote: inc.remote }, 'incoming call');
 
-    const alloc = await this.deps.ports.allocate();
-    call.releasePorts = alloc.release;
+    const alloc = await this.allocatePorts(call);
+    if (!alloc) {
+      // RFC 3261 §21.5.4: temporarily unable to take the call; the caller may fail over.
+      inc.reject(503, { reason: 'Service Unavailable', headers: [{ name: 'Retry-After', value: '5' }] });
+      return this.end(call, 'rejected');
+    }
     if (call.ended) return; // cancelled meanwhile
     const address = cfg.sip.publicAddress ?? (await localAddressFor(inc.remote.address));
     const sessionId = String(this.sessionId++);
@@ -264,8 +268,8 @@ export class CallManager {
     const requestUri = account.server
       ? `sip:${/^sips?:([^@]+)@/i.exec(toUri)?.[1] ?? ''}@${bracket(account.server)}:${account.port};transport=${account.transport}`
       : toUri;
-    const alloc = await this.deps.ports.allocate();
-    call.releasePorts = alloc.release;
+    const alloc = await this.allocatePorts(call);
+    if (!alloc) return this.end(call, 'failed');
     if (call.ended) return;
     const remoteIp = isIP(host.replace(/^\[|\]$/g, '').split(':')[0] ?? '')
       ? host
@@ -323,6 +327,24 @@ export class CallManager {
     call.sockets = { rtp: alloc.rtp, rtcp: alloc.rtcp };
     call.session = createSession(answer.media, call.sockets, cfg, call.log);
     this.confirm(call);
+  }
+
+  /** RTP/RTCP ports for the call, or undefined (logged and counted) when the range is exhausted. */
+  private async allocatePorts(
+    call: Call,
+  ): Promise<Awaited<ReturnType<PortAllocator['allocate']>> | undefined> {
+    try {
+      const alloc = await this.deps.ports.allocate();
+      call.releasePorts = alloc.release;
+      return alloc;
+    } catch (err) {
+      call.log.error(
+        { err, inUse: this.deps.ports.inUse },
+        `no RTP port available: ${(err as Error).message}`,
+      );
+      this.deps.metrics.errorsTotal.inc({ error_type: 'rtp_ports', account: call.account });
+      return undefined;
+    }
   }
 
   private control(call: Call): ReturnType<typeof callControl> {
