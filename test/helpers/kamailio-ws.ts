@@ -1,0 +1,128 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tcpFree, udpFree } from './ports.js';
+import { startProcess, until, type Managed } from './processes.js';
+import { SHARED } from './paths.js';
+
+/** Where Debian's kamailio-websocket-modules installs the WebSocket module. */
+export const KAMAILIO_WS_MODULE = '/usr/lib/x86_64-linux-gnu/kamailio/modules/websocket.so';
+/** Where Debian's kamailio-tls-modules installs the TLS module (WSS needs it). */
+export const KAMAILIO_TLS_MODULE_PATH = '/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so';
+
+export interface KamailioWsOptions {
+  readonly dir: string;
+  /** UDP and TCP SIP port (phones over UDP register here). */
+  readonly sipPort: number;
+  /** Plain WebSocket port (`ws://127.0.0.1:wsPort/`). */
+  readonly wsPort: number;
+  /** Secure WebSocket port (`wss://127.0.0.1:wssPort/`). */
+  readonly wssPort: number;
+  /** username -> password (domain 127.0.0.1). */
+  readonly users: Record<string, string>;
+  /** Last edit of the configuration text. */
+  readonly cfgTransform?: (cfg: string) => string;
+}
+
+export interface KamailioWs {
+  readonly proc: Managed;
+  readonly sipPort: number;
+  /** `ws://127.0.0.1:<wsPort>/ws`. */
+  readonly wsUrl: string;
+  /** `wss://127.0.0.1:<wssPort>/ws`. */
+  readonly wssUrl: string;
+  /** The self-signed certificate (PEM file) Kamailio presents on WSS: the CA for clients. */
+  readonly certFile: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Makes a self-signed certificate for 127.0.0.1 (subjectAltName IP) with the openssl CLI,
+ * as ../shared/peers/kamailio/ws-registrar.cfg asks; an existing one in `dir` is kept.
+ */
+export function selfSignedCert(dir: string): { certFile: string; keyFile: string } {
+  mkdirSync(dir, { recursive: true });
+  const certFile = join(dir, 'cert.pem');
+  const keyFile = join(dir, 'key.pem');
+  if (existsSync(certFile) && existsSync(keyFile)) return { certFile, keyFile }; // a restart keeps it
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  return { certFile, keyFile };
+}
+
+/**
+ * Starts Kamailio as a registrar with digest auth over UDP/TCP, WS and WSS
+ * (../shared/peers/kamailio/ws-registrar.cfg: websocket, xhttp and tls modules; WS
+ * contacts NAT-handled, one contact per user), relaying INVITEs between registered users
+ * whatever their transport. Stop it with `stop()` (by PID).
+ */
+export async function startKamailioWs(opts: KamailioWsOptions): Promise<KamailioWs> {
+  const scratch = opts.dir;
+  const db = join(scratch, 'kamailio/db');
+  const run = join(scratch, 'kamailio/run');
+  mkdirSync(db, { recursive: true });
+  mkdirSync(run, { recursive: true });
+  const { certFile } = selfSignedCert(join(scratch, 'kamailio/certs'));
+  writeFileSync(join(db, 'version'), readFileSync(join(SHARED, 'peers/kamailio/version')));
+  const rows = Object.entries(opts.users).map(([u, p], i) => `${i + 1}:${u}:127.0.0.1:${p}::`);
+  writeFileSync(
+    join(db, 'subscriber'),
+    'id(int,auto) username(string) domain(string) password(string) ha1(string,null) ha1b(string,null) \n' +
+      rows.join('\n') +
+      '\n',
+  );
+  let cfg = readFileSync(join(SHARED, 'peers/kamailio/ws-registrar.cfg'), 'utf8')
+    .replaceAll('SCRATCH', scratch)
+    .replaceAll('5070', String(opts.sipPort))
+    .replaceAll('8080', String(opts.wsPort))
+    .replaceAll('8443', String(opts.wssPort));
+  if (opts.cfgTransform) cfg = opts.cfgTransform(cfg);
+  const cfgFile = join(scratch, 'kamailio-ws.cfg');
+  writeFileSync(cfgFile, cfg);
+  const proc = startProcess(
+    'kamailio-ws',
+    'kamailio',
+    ['-f', cfgFile, '-DD', '-E', '-Y', run, '-P', join(run, 'kamailio.pid')],
+    { logFile: join(scratch, `kamailio-${Date.now().toString(36)}.log`) },
+  );
+  await until(
+    async () => {
+      if (proc.child.exitCode !== null) throw new Error(`kamailio exited:\n${proc.output().slice(-3000)}`);
+      return !(await udpFree(opts.sipPort)) && !(await tcpFree(opts.wssPort));
+    },
+    10_000,
+    `kamailio listening on ${opts.sipPort} and WSS ${opts.wssPort}`,
+  );
+  return {
+    proc,
+    sipPort: opts.sipPort,
+    wsUrl: `ws://127.0.0.1:${opts.wsPort}/ws`,
+    wssUrl: `wss://127.0.0.1:${opts.wssPort}/ws`,
+    certFile,
+    stop: async () => void (await proc.stop()),
+  };
+}
+
+/** True when Kamailio and its websocket and tls modules are installed. */
+export function kamailioWsAvailable(): boolean {
+  return existsSync(KAMAILIO_WS_MODULE) && existsSync(KAMAILIO_TLS_MODULE_PATH);
+}

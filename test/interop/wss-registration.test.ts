@@ -1,0 +1,140 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDaemon, type DaemonHandle } from '../helpers/daemon.js';
+import { kamailioWsAvailable, startKamailioWs, type KamailioWs } from '../helpers/kamailio-ws.js';
+import { ROOT, runDir } from '../helpers/paths.js';
+import { freePortBlock } from '../helpers/ports.js';
+import { stopAll, until } from '../helpers/processes.js';
+import { runSipp } from '../helpers/sipp.js';
+
+/** Makes Kamailio log each accepted REGISTER's transport and Contact, and each relayed request. */
+const logRouting = (cfg: string): string =>
+  cfg
+    .replace('children=2', 'debug=2\nchildren=2')
+    .replace('loadmodule "tm.so"', 'loadmodule "tm.so"\nloadmodule "xlog.so"')
+    .replace(
+      'if (!save("location"',
+      'xlog("L_NOTICE", "REGISTER $fu over $pr contact $ct\\n");\n\t\tif (!save("location"',
+    )
+    .replace('route[RELAY] {', 'route[RELAY] {\n\txlog("L_NOTICE", "RELAY $rm $ru dst $du\\n");');
+
+interface Status {
+  status: string;
+  sip_username: string | null;
+  accounts: Array<{ name: string; status: string; transport: string }>;
+}
+
+/**
+ * SIP over secure WebSocket (RFC 7118) against a real Kamailio 5.6 WSS registrar
+ * (websocket + tls modules, ../shared/peers/kamailio/ws-registrar.cfg, self-signed
+ * certificate made here): the daemon registers over WSS with digest auth, and a UDP phone
+ * (sipp) registered at the same Kamailio calls it: the INVITE reaches the daemon over the
+ * WebSocket and is answered. Media stays plain RTP/AVP.
+ */
+describe.skipIf(!kamailioWsAvailable())('SIP over WSS with Kamailio (kamailio-websocket-modules)', () => {
+  const dir = runDir('wss-registration');
+  let base = 0;
+  let kamailio: KamailioWs;
+  let daemon: DaemonHandle;
+
+  const startRegistrar = (): Promise<KamailioWs> =>
+    startKamailioWs({
+      dir: join(dir, 'k'),
+      sipPort: base,
+      wsPort: base + 1,
+      wssPort: base + 2,
+      users: { voice: 'voicepw', alice: 'alicepw' },
+      cfgTransform: logRouting,
+    });
+
+  /** sipp registers alice over UDP, then calls `voice` through Kamailio (407 answered). */
+  const call = (name: string): ReturnType<typeof runSipp> =>
+    runSipp(
+      [
+        `127.0.0.1:${base}`,
+        '-sf',
+        join(ROOT, 'test/sipp/register-call-auth.xml'),
+        '-s',
+        'alice',
+        '-au',
+        'alice',
+        '-ap',
+        'alicepw',
+        '-set',
+        'callee',
+        'voice',
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(base + 20),
+        '-mp',
+        String(base + 22),
+        '-m',
+        '1',
+      ],
+      { dir, name, timeoutSec: 30 },
+    );
+
+  beforeAll(async () => {
+    base = await freePortBlock(40);
+    kamailio = await startRegistrar();
+    daemon = await startDaemon({
+      dir,
+      sipPort: base + 4,
+      httpPort: base + 5,
+      rtpPortMin: base + 10,
+      rtpPortMax: base + 19,
+      env: {
+        // No SIP_SERVER: the WebSocket URL's host stands in for it.
+        SIP_TRANSPORT: 'wss',
+        SIP_WS_URL: kamailio.wssUrl,
+        SIP_TLS_CA_FILE: kamailio.certFile,
+        SIP_USERNAME: 'voice',
+        SIP_PASSWORD: 'voicepw',
+        SIP_DOMAIN: '127.0.0.1',
+      },
+    });
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+    await kamailio?.stop();
+    await stopAll();
+  });
+
+  it('registers over WSS with digest auth (Via WSS, .invalid Contact with transport=ws)', async () => {
+    await daemon.waitLog(/^SIP registration successful$/, 15_000);
+    const { body } = await daemon.get<Status>('/sip/status');
+    expect(body).toMatchObject({ status: 'connected', sip_username: 'voice' });
+    expect(body.accounts[0]).toMatchObject({ status: 'connected', transport: 'wss' });
+    // Kamailio challenged (401) and saved the binding it received over WSS.
+    const line = await kamailio.proc.waitFor(/REGISTER sip:voice@127\.0\.0\.1 over wss contact/, 5000);
+    expect(line).toMatch(/contact <sip:voice@[a-z0-9]+\.invalid;transport=ws>/);
+  });
+
+  it('a UDP phone registered at the same Kamailio calls the daemon: the INVITE arrives over the WebSocket, answered 200', async () => {
+    const result = await call('caller');
+    expect(result.exitCode, result.output.slice(-2000)).toBe(0);
+    expect(result.successful).toBe(1);
+    // Kamailio relayed the INVITE to the daemon's WebSocket contact ...
+    const relay = await kamailio.proc.waitFor(/RELAY INVITE sip:voice@[a-z0-9]+\.invalid;transport=ws/, 5000);
+    expect(relay).toMatch(/dst sip:127\.0\.0\.1:\d+;transport=ws/);
+    // ... and the daemon answered it.
+    await daemon.waitLog(/^call answered/, 10_000);
+    const invite = daemon.logs().find((l) => /^call answered/.test(String(l.msg)));
+    expect(invite).toBeDefined();
+  });
+
+  it('re-registers over a new WebSocket after the registrar restarts, and still receives calls', async () => {
+    await kamailio.stop(); // the WSS connection drops; the location table (in memory) is gone
+    kamailio = await startRegistrar();
+    // The transport reconnects with backoff and the registration re-REGISTERs at once.
+    await kamailio.proc.waitFor(/REGISTER sip:voice@127\.0\.0\.1 over wss contact/, 20_000);
+    await until(
+      async () => (await daemon.get<Status>('/sip/status')).body.status === 'connected',
+      10_000,
+      'daemon connected again',
+    );
+    const result = await call('caller-after-restart');
+    expect(result.exitCode, result.output.slice(-2000)).toBe(0);
+  });
+});
