@@ -16,6 +16,18 @@ export type { CreateTwilioApp, TwilioCallMeta, TwilioCallSummary, TwilioEndReaso
 export { MEDIA_PATH, VOICE_PATH, connectStreamTwiml } from './voice-webhook.js';
 export { twilioSignature, validateTwilioRequest, validateTwilioRequestWithBody } from './signature.js';
 
+/**
+ * The number Twilio should dial for a call target, for the SIP -> Twilio fallback: an
+ * E.164 number (`+15551234567`), bare, as `tel:` (RFC 3966) or as the user part of a
+ * `sip:`/`sips:` URI. Undefined for anything else (an extension such as `100` exists only
+ * on the PBX, so it cannot fall back to the PSTN).
+ */
+export function twilioDialTarget(target: string): string | undefined {
+  const user = /^(?:sips?:|tel:)?([^@;]+)/i.exec(target.trim())?.[1] ?? '';
+  const digits = user.replace(/[\s().-]/g, '');
+  return /^\+[1-9]\d{6,14}$/.test(digits) ? digits : undefined;
+}
+
 /** `placeCall` cannot work with this configuration (missing SID, token, public URL or caller ID). */
 export class TwilioNotConfiguredError extends Error {
   /** Never retryable: the configuration must change. */
