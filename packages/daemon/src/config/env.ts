@@ -20,6 +20,8 @@ export const GLOBAL_ENV: Readonly<Record<string, readonly string[]>> = {
   SIP_PUBLIC_ADDRESS: ['sip', 'public_address'],
   SIP_STUN_SERVER: ['sip', 'stun_server'],
   SIP_TURN_SERVER: ['sip', 'turn_server'],
+  SIP_TURN_USERNAME: ['sip', 'turn_username'],
+  SIP_TURN_PASSWORD: ['sip', 'turn_password'],
   SIP_USER_AGENT: ['sip', 'user_agent'],
   SIP_MAX_CONCURRENT_CALLS: ['sip', 'max_concurrent_calls'],
   SIP_ANSWER_DELAY_MS: ['sip', 'answer_delay_ms'],
@@ -67,7 +69,8 @@ export const ACCOUNT_ENV: Readonly<Record<string, { field: string; shared: boole
   SIP_EXTENSION: { field: 'extension', shared: false },
   SIP_CODECS: { field: 'codecs', shared: true },
   SIP_SRTP: { field: 'srtp', shared: true },
+  SIP_MEDIA_ENCRYPTION: { field: 'media_encryption', shared: true },
 };
 
 /** Names whose values are secrets: masked in every message, log line and API answer. */
-export const SECRET_FIELDS = new Set(['password', 'api_key', 'auth_token']);
+export const SECRET_FIELDS = new Set(['password', 'api_key', 'auth_token', 'turn_password']);

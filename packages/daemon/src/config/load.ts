@@ -9,6 +9,7 @@ import type {
   AccountTransportName,
   SipTransportName,
   SrtpPolicyName,
+  MediaEncryptionName,
   WebhookToolConfig,
 } from './schema.js';
 
@@ -38,6 +39,7 @@ const DEFAULT_PORTS: Readonly<Record<AccountTransportName, number>> = {
   wss: 8089,
 };
 const SRTP: readonly SrtpPolicyName[] = ['off', 'optional', 'mandatory'];
+const MEDIA_ENCRYPTION: readonly MediaEncryptionName[] = ['sdes', 'dtls-srtp'];
 const KNOWN_CODECS = ['PCMU', 'PCMA', 'OPUS', 'G722'];
 
 /**
@@ -199,6 +201,8 @@ function validate(raw: Raw, problems: ConfigProblem[]): DaemonConfig {
       publicAddress: r.str(sipRaw, 'public_address', 'sip.'),
       stunServer: r.str(sipRaw, 'stun_server', 'sip.'),
       turnServer: r.str(sipRaw, 'turn_server', 'sip.'),
+      turnUsername: r.str(sipRaw, 'turn_username', 'sip.'),
+      turnPassword: r.str(sipRaw, 'turn_password', 'sip.'),
       tls,
       userAgent: r.str(sipRaw, 'user_agent', 'sip.') ?? 'voice-assistant',
       maxConcurrentCalls: r.int(sipRaw, 'max_concurrent_calls', 'sip.', 100, 1, 100000),
@@ -293,6 +297,7 @@ function readAccount(r: Reader, a: unknown, p: string, index: number): AccountCo
       .list(a, 'codecs', p, KNOWN_CODECS, ['OPUS', 'G722', 'PCMU', 'PCMA'], (s) => s.toUpperCase())
       .map((c) => (c === 'OPUS' ? 'opus' : c)),
     srtp: r.enumOf(a, 'srtp', p, SRTP, 'optional'),
+    mediaEncryption: r.enumOf(a, 'media_encryption', p, MEDIA_ENCRYPTION, 'sdes'),
     recordCalls: a.record_calls === undefined ? undefined : r.bool(a, 'record_calls', p, false),
     assistant: {
       systemPrompt: r.str(asst, 'system_prompt', `${p}assistant.`) ?? DEFAULT_SYSTEM_PROMPT,

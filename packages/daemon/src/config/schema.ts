@@ -10,6 +10,13 @@ export type SipTransportName = 'udp' | 'tcp' | 'tls';
 export type AccountTransportName = SipTransportName | 'ws' | 'wss';
 /** SRTP policy per account (RFC 3711 / RFC 4568 SDES). */
 export type SrtpPolicyName = 'off' | 'optional' | 'mandatory';
+
+/**
+ * How media keys are agreed: `sdes` (default) uses `srtp` (RFC 4568 a=crypto, or plain
+ * RTP); `dtls-srtp` also accepts WebRTC-style `UDP/TLS/RTP/SAVPF` offers with ICE-lite
+ * and DTLS-SRTP (RFC 5763/5764, @voice-assistant/rtp prepareSecureMedia).
+ */
+export type MediaEncryptionName = 'sdes' | 'dtls-srtp';
 /** Telephony providers. */
 export type TelephonyProviderName = 'sip' | 'twilio';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -89,6 +96,8 @@ export interface AccountConfig {
    * otherwise; `mandatory` refuses plain offers with 488; `off` refuses SRTP offers.
    */
   readonly srtp: SrtpPolicyName;
+  /** `media_encryption` (SIP_MEDIA_ENCRYPTION), default `sdes`; see {@link MediaEncryptionName}. */
+  readonly mediaEncryption: MediaEncryptionName;
   readonly assistant: AssistantConfig;
   /** Record this account's calls (overrides the global setting). */
   readonly recordCalls?: boolean | undefined;
@@ -117,6 +126,10 @@ export interface SipConfig {
   readonly stunServer?: string | undefined;
   /** TURN server (`turn:host:port`). */
   readonly turnServer?: string | undefined;
+  /** TURN long-term credential username (RFC 8656 §9.2), `SIP_TURN_USERNAME`. */
+  readonly turnUsername?: string | undefined;
+  /** TURN long-term credential password, `SIP_TURN_PASSWORD` (secret). */
+  readonly turnPassword?: string | undefined;
   readonly tls: TlsFilesConfig;
   /** User-Agent / Server header. */
   readonly userAgent: string;
