@@ -419,6 +419,138 @@ describe('RFC 4475 torture messages over the wire (UDP) to the daemon', () => {
   });
 });
 
+/**
+ * The same set over TCP (one connection per message): responses come back on the
+ * connection (RFC 3261 §18.2.2), and the stream framer decides where messages end. Where
+ * framing changes the answer: clerr (Content-Length beyond the bytes sent) waits for the
+ * rest of the body, so nothing comes back; inv2543 has no Content-Length, mandatory on a
+ * stream (RFC 3261 §18.3, §20.14): 400; baddn.dat lacks the empty line that ends a head.
+ * dblreq is a UDP case (on a stream its trailing
+ * INVITE is a second message, a call) and is left out.
+ */
+const STREAM_400_LOST =
+  'StreamConnections.onData() destroys the socket as soon as the framer reports a fatal error, and the 400 built by TransportLayer.answerUnparsable() is never delivered: the connection closes ~20 ms after the message, zero bytes come back (RFC 3261 §18.3 / RFC 4475: answer 400, then close; socket.end() after the write would do)';
+const TCP_OVERRIDES: Record<string, { outcome: Outcome; why: string; bug?: string } | 'skip'> = {
+  clerr: { outcome: NONE, why: 'the stream waits for the 9999 announced body bytes' },
+  inv2543: { outcome: st(400), why: 'no Content-Length on a stream: 400 (RFC 3261 §18.3)' },
+  baddn: {
+    outcome: NONE,
+    why: 'the .dat file has no empty line after its last header: on a stream the head is still incomplete',
+  },
+  ncl: { outcome: st(400), why: 'Content-Length: -999 on a stream: 400, then close', bug: STREAM_400_LOST },
+  mcl01: {
+    outcome: st(400),
+    why: 'two different Content-Length values on a stream: 400, then close',
+    bug: STREAM_400_LOST,
+  },
+  dblreq: 'skip',
+};
+
+describe('RFC 4475 torture messages over TCP to the daemon', () => {
+  const dir = runDir('torture-tcp');
+  let base = 0;
+  let daemon: DaemonHandle;
+  let daemonB: DaemonHandle;
+
+  beforeAll(async () => {
+    base = await freePortBlock(44);
+    const env = { SIP_ANSWER_DELAY_MS: '4000', RTP_MEDIA_TIMEOUT_SEC: '0' };
+    [daemon, daemonB] = await Promise.all([
+      startDaemon({
+        dir,
+        name: 'daemon-tcp',
+        sipPort: base,
+        httpPort: base + 1,
+        rtpPortMin: base + 4,
+        rtpPortMax: base + 23,
+        env,
+      }),
+      startDaemon({
+        dir,
+        name: 'daemon-tcp-b',
+        sipPort: base + 2,
+        httpPort: base + 3,
+        rtpPortMin: base + 24,
+        rtpPortMax: base + 43,
+        env,
+      }),
+    ]);
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+    await daemonB?.stop();
+    await stopAll();
+  });
+
+  for (const [name, c] of Object.entries(CASES)) {
+    const override = TCP_OVERRIDES[name];
+    if (override === 'skip') continue;
+    const o = override?.outcome ?? c.outcome;
+    const why = override?.why ?? c.why;
+    const label =
+      o.kind === 'status'
+        ? [o.status].flat().join('/')
+        : o.kind === 'call'
+          ? 'processed (rings; CANCEL -> 487)'
+          : 'no response';
+    const bug = override ? override.bug : c.bug;
+    const test = bug ? it.fails : it;
+    test(`§${c.section} ${name} over TCP: ${label}: ${why}${bug ? ` [KNOWN BUG: ${bug}]` : ''}`, async () => {
+      const port = c.lane === 'b' ? base + 2 : base;
+      const bytes = readFileSync(join(DIR, `${name}.dat`));
+      const text = bytes.toString('latin1');
+      const tcp = await TcpPeer.connect(port);
+      const invite = (m: WireMessage): boolean => /INVITE/.test(header(m.text, 'cseq') ?? '');
+      try {
+        await tcp.write(bytes);
+        if (o.kind === 'none') {
+          expect((await tcp.collect(1200)).map((m) => m.status ?? m.method)).toEqual([]);
+        } else if (o.kind === 'call') {
+          const got = await tcp.collect(2500, (r) =>
+            r.some((m) => m.status === 180 || (m.status ?? 0) >= 200),
+          );
+          expect(got.map((m) => m.status)).toContain(180);
+          expect(got.some((m) => (m.status ?? 0) >= 200)).toBe(false);
+        } else {
+          const got = await tcp.collect(1500, (r) => r.some((m) => (m.status ?? 0) >= 200));
+          const f = got.filter((m) => (m.status ?? 0) >= 200);
+          expect(
+            f.map((m) => m.status),
+            `responses: ${got.map((m) => m.text.split('\r\n')[0]).join(' | ')}`,
+          ).toHaveLength(1);
+          expect([o.status].flat()).toContain(f[0]!.status);
+          for (const [h, re] of Object.entries(o.headers ?? {}))
+            expect(header(f[0]!.text, h) ?? '').toMatch(re);
+        }
+      } finally {
+        // leave no call behind: CANCEL a ringing INVITE, ACK its 487 (same connection)
+        if (text.startsWith('INVITE ') && !tcp.closed) {
+          const got = tcp.messages();
+          if (got.some((m) => m.status === 180) && !got.some((m) => (m.status ?? 0) >= 200 && invite(m))) {
+            await tcp.write(cancelOrAckFor(text, 'CANCEL'));
+            const r = await tcp.collect(3000, (x) => x.some((m) => (m.status ?? 0) >= 300));
+            const neg = r.find((m) => (m.status ?? 0) >= 300);
+            if (o.kind === 'call') expect(neg?.status).toBe(487);
+            if (neg) await tcp.write(cancelOrAckFor(text, 'ACK', neg.text));
+          }
+        }
+        tcp.close();
+      }
+    });
+  }
+
+  it('after the TCP set: both daemons alive, no call left', async () => {
+    for (const d of [daemon, daemonB]) {
+      expect((await d.get('/healthz')).status).toBe(200);
+      await until(
+        async () => (await d.get<Status>('/sip/status')).body.active_calls === 0,
+        8000,
+        'active_calls 0',
+      );
+    }
+  });
+});
+
 describe('RFC 4475 messages that share a transaction key (RFC 3261 §17.2.3)', () => {
   const dir = runDir('torture-txkey');
   let base = 0;
@@ -604,6 +736,33 @@ describe('RFC 5118 IPv6 torture cases and hostile input, over the IPv4 sockets',
     }
     await ping();
   });
+
+  it.fails(
+    `TCP: an oversize message gets 513 Message Too Large before the close [KNOWN BUG: ${STREAM_400_LOST}]`,
+    async () => {
+      const tcp = await TcpPeer.connect(base);
+      try {
+        const head = [
+          'MESSAGE sip:echo@127.0.0.1 SIP/2.0',
+          `Via: SIP/2.0/TCP 127.0.0.1:${tcp.localPort};branch=z9hG4bKhuge513`,
+          'From: <sip:a@127.0.0.1>;tag=1',
+          'To: <sip:echo@127.0.0.1>',
+          'Call-ID: huge513',
+          'CSeq: 1 MESSAGE',
+          'Max-Forwards: 70',
+          'Content-Type: text/plain',
+          `Content-Length: ${70 * 1024}`,
+          '',
+          '',
+        ].join('\r\n');
+        await tcp.write(head);
+        const got = await tcp.collect(1500, (r) => r.length > 0);
+        expect(got.map((m) => m.status)).toEqual([513]);
+      } finally {
+        tcp.close();
+      }
+    },
+  );
 
   it('random binary garbage datagrams (200 of them, seeded) get no answer and do not hurt', async () => {
     const peer = await UdpPeer.bind(freshHost(), [0, 5060]);
