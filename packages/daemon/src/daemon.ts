@@ -11,6 +11,7 @@ import { HttpServer } from './http/server.js';
 import { callsApi } from './http/calls-api.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics/metrics.js';
+import { scheduleRetention, type RetentionHandle } from './recording/index.js';
 import { accountStatus, overallStatus, type AccountStatus } from './status.js';
 
 export interface DaemonOptions {
@@ -72,6 +73,7 @@ export class Daemon {
   private calls?: CallManager;
   private readonly accounts = new Map<string, AccountRuntime>();
   private readonly providers = new Map<string, ProviderSet>();
+  private retention?: RetentionHandle;
   private draining = false;
   private started = false;
   /** Bound HTTP port (after start). */
@@ -149,6 +151,13 @@ export class Daemon {
     );
 
     for (const account of cfg.sip.accounts) this.startAccount(account);
+    this.retention = scheduleRetention({
+      dir: () => this.config.recording.path,
+      retentionDays: () => this.config.recording.retentionDays,
+      logger: this.log.child({ component: 'recording' }),
+    });
+    if (cfg.recording.enabled)
+      this.log.info({ path: cfg.recording.path }, `recording calls to ${cfg.recording.path}`);
     if (aiConfigured(cfg))
       this.log.info(
         { llm: cfg.ai.openai.baseUrl ?? 'api.openai.com', model: cfg.ai.openai.model },
@@ -319,6 +328,7 @@ export class Daemon {
     await Promise.all(
       [...this.accounts.values()].map((a) => a.registration?.unregister().catch(() => undefined)),
     );
+    this.retention?.stop();
     await this.ua?.stop();
     await this.http?.close();
     this.started = false;

@@ -37,6 +37,8 @@ type Rate = (typeof SAMPLE_RATES)[number];
  */
 export class AssistantApp implements CallApp {
   readonly transcript: TranscriptLine[] = [];
+  /** Called with each final transcript line (the call recording's sidecar). */
+  onTranscript?: (line: TranscriptLine) => void;
   private readonly pipeline: VoicePipeline;
   private readonly startedAt = Date.now();
   private ending = false;
@@ -88,7 +90,9 @@ export class AssistantApp implements CallApp {
     });
     this.pipeline.on('transcript', (t: { role: 'user' | 'assistant'; text: string; final: boolean }) => {
       if (!t.final) return;
-      this.transcript.push({ role: t.role, text: t.text, atMs: Date.now() - this.startedAt });
+      const line: TranscriptLine = { role: t.role, text: t.text, atMs: Date.now() - this.startedAt };
+      this.transcript.push(line);
+      this.onTranscript?.(line);
       this.log.info(
         { role: t.role, text: t.text },
         `${t.role === 'user' ? 'caller' : 'assistant'}: ${t.text}`,

@@ -17,6 +17,7 @@ import type { PromptLibrary } from '../audio/prompts.js';
 import type { AccountConfig, DaemonConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { CallRecorder } from '../recording/index.js';
 import { Call, type CallEndReason } from './call.js';
 import { callControl, targetUri } from './call-control.js';
 import { createSession, handleReoffer } from './call-media.js';
@@ -67,6 +68,8 @@ export class CallManager {
   /** Recently ended calls, oldest first. */
   private readonly recent = new Map<string, Call>();
   private draining = false;
+  /** Recordings still being finalised (awaited on shutdown). */
+  private readonly closingRecordings = new Set<Promise<unknown>>();
   private sessionId = Math.floor(Date.now() / 1000);
 
   constructor(private readonly deps: CallManagerDeps) {}
@@ -104,6 +107,7 @@ export class CallManager {
     const end = Date.now() + timeoutMs;
     while (this.calls.size > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
     await Promise.all([...this.calls.values()].map((c) => this.hangup(c, 'shutdown')));
+    await Promise.all([...this.closingRecordings]);
   }
 
   /** Ends a call from our side: CANCEL before the answer (outbound), BYE after it. */
@@ -364,11 +368,18 @@ export class CallManager {
     call.answeredAt = Date.now();
     const media = call.media;
     const sampleRate = media?.codec.sampleRate ?? 8000;
+    call.recorder = this.startRecording(call, sampleRate);
     const port: MediaPort = {
       sampleRate,
       samplesPerFrame: (sampleRate * (media?.ptimeMs ?? 20)) / 1000,
-      sendFrame: (pcm) => call.session?.sendFrame(pcm),
-      clearSendQueue: () => call.session?.clearSendQueue(),
+      sendFrame: (pcm) => {
+        call.session?.sendFrame(pcm);
+        call.recorder?.assistant(pcm);
+      },
+      clearSendQueue: () => {
+        call.session?.clearSendQueue();
+        call.recorder?.clearAssistant();
+      },
       get queuedFrames() {
         return call.session?.queuedFrames ?? 0;
       },
@@ -380,7 +391,7 @@ export class CallManager {
       const persona = call.prompt
         ? { ...account, assistant: { ...account.assistant, systemPrompt: call.prompt } }
         : account;
-      call.app = new AssistantApp(
+      const assistant = new AssistantApp(
         port,
         providers,
         persona,
@@ -389,6 +400,13 @@ export class CallManager {
         this.deps.metrics,
         call.log,
       );
+      assistant.onTranscript = (line) =>
+        call.recorder?.transcript({
+          role: line.role === 'user' ? 'caller' : 'assistant',
+          text: line.text,
+          atMs: line.atMs,
+        });
+      call.app = assistant;
       call.appKind = 'assistant';
     } else {
       call.app = new EchoTestApp(port, this.deps.prompts, call.log, () =>
@@ -428,13 +446,52 @@ export class CallManager {
   private attachSession(call: Call): void {
     const session = call.session;
     if (!session) return;
-    session.on('frame', (pcm: Int16Array) => call.app?.onFrame(pcm));
-    session.on('dtmf', (e: { digit: string }) => call.app?.onDtmf(e.digit));
+    session.on('frame', (pcm: Int16Array) => {
+      call.recorder?.caller(pcm);
+      call.app?.onFrame(pcm);
+    });
+    session.on('dtmf', (e: { digit: string; source: string }) => {
+      call.recorder?.event('dtmf', { digit: e.digit, source: e.source });
+      call.app?.onDtmf(e.digit);
+    });
     session.on('timeout', () => {
       call.log.warn('no RTP received: media timeout, hanging up');
       this.deps.metrics.errorsTotal.inc({ error_type: 'media_timeout', account: call.account });
       void this.hangup(call, 'media-timeout');
     });
+  }
+
+  /** A recorder for the call when recording is on (globally or for its account). */
+  private startRecording(call: Call, sampleRate: number): CallRecorder | undefined {
+    const cfg = this.deps.config();
+    const on = this.account(call.account)?.recordCalls ?? cfg.recording.enabled;
+    if (!on) return undefined;
+    return new CallRecorder({
+      dir: cfg.recording.path,
+      callId: call.callId,
+      account: call.account,
+      from: call.parties.from,
+      to: call.parties.to,
+      direction: call.parties.direction,
+      sampleRate,
+      startedAt: call.answeredAt ?? Date.now(),
+      logger: call.log,
+    });
+  }
+
+  /** Finalises the WAV and the sidecar; shutdown waits for it. */
+  private finishRecording(call: Call, reason: CallEndReason, stats: unknown): void {
+    const rec = call.recorder;
+    if (!rec) return;
+    const done = rec
+      .close({ endReason: reason, endedAt: call.endedAt, rtpStats: stats })
+      .then((r) => call.log.info({ wav: r.wav, json: r.json }, 'recording saved'))
+      .catch((err: unknown) => {
+        call.log.error({ err }, 'recording could not be finalised');
+        this.deps.metrics.errorsTotal.inc({ error_type: 'recording', account: call.account });
+      })
+      .finally(() => this.closingRecordings.delete(done));
+    this.closingRecordings.add(done);
   }
 
   /** Releases everything the call holds and counts it. Idempotent. */
@@ -449,6 +506,7 @@ export class CallManager {
       call.log.info({ reason, stats }, `call ended: ${reason}`);
       call.session.close();
       if (wasActive) this.observeMedia(call.account, stats);
+      this.finishRecording(call, reason, stats);
     } else call.log.info({ reason, sipStatus: call.sipStatus }, `call ended: ${reason}`);
     call.releasePorts?.();
     this.calls.delete(call.id);

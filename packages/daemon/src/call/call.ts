@@ -2,6 +2,7 @@ import type { Socket } from 'node:dgram';
 import type { Dialog, IncomingCall } from '@voice-assistant/sip-stack';
 import type { NegotiatedMedia, RtpSession } from '@voice-assistant/rtp';
 import type { CallApp } from '../apps/types.js';
+import type { CallRecorder } from '../recording/index.js';
 import type { Logger } from '../logger.js';
 import { callWarnings } from './diagnostics.js';
 
@@ -85,6 +86,8 @@ export class Call {
   local?: { address: string; port: number; sessionId: string; version: number; sdp: string };
   /** The call's RTP/RTCP sockets (kept across codec changes). */
   sockets?: { rtp: Socket; rtcp?: Socket | undefined };
+  /** Stereo WAV + sidecar writer, when the call is recorded. */
+  recorder?: CallRecorder;
   /** Unsubscribes the app from the media ticker. */
   stopTicker?: () => void;
   /** Releases the RTP ports (set once allocated). */
