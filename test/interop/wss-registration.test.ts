@@ -14,7 +14,7 @@ const logRouting = (cfg: string): string =>
     .replace('loadmodule "tm.so"', 'loadmodule "tm.so"\nloadmodule "xlog.so"')
     .replace(
       'if (!save("location"',
-      'xlog("L_NOTICE", "REGISTER $fu over $pr contact $ct\\n");\n\t\tif (!save("location"',
+      'xlog("L_NOTICE", "REGISTER $fu over $pr contact $ct via $hdr(Via)\\n");\n\t\tif (!save("location"',
     )
     .replace('route[RELAY] {', 'route[RELAY] {\n\txlog("L_NOTICE", "RELAY $rm $ru dst $du\\n");');
 
@@ -108,7 +108,9 @@ describe.skipIf(!kamailioWsAvailable())('SIP over WSS with Kamailio (kamailio-we
     expect(body.accounts[0]).toMatchObject({ status: 'connected', transport: 'wss' });
     // Kamailio challenged (401) and saved the binding it received over WSS.
     const line = await kamailio.proc.waitFor(/REGISTER sip:voice@127\.0\.0\.1 over wss contact/, 5000);
-    expect(line).toMatch(/contact <sip:voice@[a-z0-9]+\.invalid;transport=ws>/);
+    expect(line).toMatch(
+      /contact <sip:voice@([a-z0-9]+)\.invalid;transport=ws> via SIP\/2\.0\/WSS \1\.invalid;branch=z9hG4bK/,
+    );
   });
 
   it('a UDP phone registered at the same Kamailio calls the daemon: the INVITE arrives over the WebSocket, answered 200', async () => {
@@ -126,6 +128,9 @@ describe.skipIf(!kamailioWsAvailable())('SIP over WSS with Kamailio (kamailio-we
 
   it('re-registers over a new WebSocket after the registrar restarts, and still receives calls', async () => {
     await kamailio.stop(); // the WSS connection drops; the location table (in memory) is gone
+    // The daemon reports the binding lost at once instead of at the next refresh.
+    await daemon.waitLog(/^SIP registration failed: connection to the registrar lost$/, 5000);
+    expect((await daemon.get<Status>('/sip/status')).body.status).not.toBe('connected');
     kamailio = await startRegistrar();
     // The transport reconnects with backoff and the registration re-REGISTERs at once.
     await kamailio.proc.waitFor(/REGISTER sip:voice@127\.0\.0\.1 over wss contact/, 20_000);

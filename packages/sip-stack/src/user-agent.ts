@@ -80,6 +80,9 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       onFlowReady: (t) => {
         for (const r of this.registrations) r.flowReady(t.protocol);
       },
+      onFlowLost: (t) => {
+        for (const r of this.registrations) r.flowLost(t.protocol);
+      },
     });
     this.transactions = new TransactionLayer(this.transportLayer, o.clock, o.timers);
     this.transactions.user = {

@@ -178,6 +178,22 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     void this.attempt(this.requestedSec);
   }
 
+  /**
+   * The connection under this binding closed (RFC 7118 WebSocket): nothing reaches us
+   * through the registrar until the transport reconnects, so report the binding as failed
+   * (reason `transport`) now rather than at the next refresh. A retry stays scheduled with
+   * backoff in case the reconnect never comes; `flowReady` re-REGISTERs at once when it does.
+   */
+  flowLost(protocol: TransportProtocol): void {
+    if (this.stopped || this.stateValue !== 'registered' || !sameFamily(protocol, this.protocol)) return;
+    this.failures++;
+    this.error = { reason: 'transport', message: 'connection to the registrar lost' };
+    this.granted = undefined;
+    this.setState('failed');
+    this.emit('failed', this.error);
+    this.schedule(retryDelayMs(this.failures, this.opts.retry));
+  }
+
   /** Stop timers without unregistering (UA shutdown). */
   dispose(): void {
     this.stopped = true;

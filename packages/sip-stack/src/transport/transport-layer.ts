@@ -35,6 +35,8 @@ export interface TransportLayerOptions {
   readonly onError?: ((err: Error) => void) | undefined;
   /** A client transport (WebSocket, RFC 7118) opened or reopened its connection. */
   readonly onFlowReady?: ((transport: Transport) => void) | undefined;
+  /** A client transport's (WebSocket) open connection closed; it reconnects by itself. */
+  readonly onFlowLost?: ((transport: Transport) => void) | undefined;
 }
 
 /** Default port per transport (RFC 3261 §19.1.2): 5060, or 5061 for TLS (and WSS). */
@@ -69,6 +71,7 @@ export class TransportLayer {
           opts.onError?.(err);
         },
         onFlowReady: () => opts.onFlowReady?.(t),
+        onFlowLost: () => opts.onFlowLost?.(t),
       });
     }
   }

@@ -53,6 +53,11 @@ export interface TransportHandlers {
    * this transport should re-REGISTER now.
    */
   onFlowReady?(): void;
+  /**
+   * A client transport's open connection closed (RFC 7118 WebSocket): the bindings over it
+   * are unreachable until `onFlowReady` (the transport reconnects by itself).
+   */
+  onFlowLost?(): void;
 }
 
 /** A bound SIP transport (UDP socket, TCP/TLS listener plus its connections). */

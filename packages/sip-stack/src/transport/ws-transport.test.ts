@@ -194,8 +194,12 @@ describe('SIP over WebSocket client (RFC 7118)', () => {
     });
     await new Promise((r) => reg.once('registered', r));
     expect(server.registers()).toHaveLength(1);
+    const failures: string[] = [];
+    reg.on('failed', (e) => failures.push(e.reason));
     server.sockets[0]!.terminate();
+    // the binding is reported lost at once (RFC 5626 §4.4.1), then renewed over the new connection
     await until(() => server.registers().length === 2 && reg.state === 'registered');
+    expect(failures).toEqual(['transport']);
     expect(server.sockets).toHaveLength(2);
   });
 

@@ -231,6 +231,7 @@ export class WsTransport implements Transport {
     if (this.pingTimer) clearInterval(this.pingTimer);
     this.pingTimer = undefined;
     if (this.stopped) return;
+    if (wasOpen) this.handlers?.onFlowLost?.();
     // Sends waiting for this attempt fail now (their transactions fail over), the dial goes on.
     if (!wasOpen) this.failWaiters(new TransportError(`cannot connect to ${this.url.href}`));
     this.failures++;
