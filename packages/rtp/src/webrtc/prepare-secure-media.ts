@@ -41,7 +41,11 @@ export type SecureMediaResult =
       readonly media: NegotiatedMedia;
       /** Give this to `RtpSession` as `sockets.rtp` with `rtcpMux: media.rtcpMux`. */
       readonly transport: SecureMediaTransport;
-      /** SRTP keys once DTLS completes; pass to `RtpSession.setSrtp()` (or construct the session then). */
+      /**
+       * SRTP keys once DTLS completes (the transport then lets RTP through). Call
+       * `RtpSession.setSrtp(keys)` synchronously in the `then` (before any timer runs), or
+       * construct the session then. Rejects on handshake timeout or fingerprint mismatch.
+       */
       readonly ready: Promise<DtlsSrtpKeys>;
       /** The ICE-lite agent when ICE was negotiated (its `nominated` pair). */
       readonly ice: IceLiteAgent | undefined;
@@ -114,7 +118,10 @@ export async function prepareSecureMedia(
     ...(opts.handshakeTimeoutMs !== undefined ? { timeoutMs: opts.handshakeTimeoutMs } : {}),
   });
   transport.setDtlsHandler((d) => dtls.handleRecord(d));
-  const ready = dtls.start();
+  const ready = dtls.start().then((keys) => {
+    transport.openMedia();
+    return keys;
+  });
   ready.catch(() => undefined); // the caller observes it; avoid an unhandled rejection meanwhile
   return {
     ok: true,

@@ -27,14 +27,12 @@ export function classifyDatagram(buf: Buffer): DemuxClass {
 
 /** Options of {@link SecureMediaTransport}. */
 export interface SecureMediaTransportOptions {
-  /** The bound UDP socket (from `PortAllocator`); attached to, never closed. */
+  /** The bound UDP socket (from `PortAllocator`), or a TURN client's `relayedSocket`; attached to, never closed. */
   readonly socket: DatagramSocket;
   /** Where DTLS goes before ICE nominates anything: the SDP `c=`/port of the remote. */
   readonly remote: TransportAddress;
   /** Answers connectivity checks when ICE was negotiated. */
   readonly ice?: IceLiteAgent;
-  /** Optional relay: every datagram goes out through it instead of `socket` (see turn-client). */
-  readonly sendVia?: (data: Buffer, to: TransportAddress) => void;
 }
 
 /** The demultiplexing shell; also the `DatagramSocket` given to `RtpSession`. */
@@ -44,7 +42,8 @@ export class SecureMediaTransport implements DatagramSocket {
   private dtlsHandler: ((datagram: Buffer) => void) | undefined;
   private current: TransportAddress;
   private attached = true;
-  /** Datagrams dropped by the demultiplexer (other first bytes, DTLS before a handler). */
+  private mediaOpen = false;
+  /** Datagrams dropped by the demultiplexer (other first bytes, DTLS before a handler, RTP before keys). */
   dropped = 0;
 
   constructor(private readonly o: SecureMediaTransportOptions) {
@@ -58,6 +57,15 @@ export class SecureMediaTransport implements DatagramSocket {
     return this.current;
   }
 
+  /**
+   * Let RTP/RTCP through (both ways). Until then it is dropped: RFC 5764 §4.1 media
+   * flows only once DTLS has produced the SRTP keys, so nothing leaves in clear and no
+   * SRTP is parsed as plain RTP. `prepareSecureMedia` opens it when `ready` resolves.
+   */
+  openMedia(): void {
+    this.mediaOpen = true;
+  }
+
   /** Route DTLS records (first byte 20..63) to `handler`. */
   setDtlsHandler(handler: (datagram: Buffer) => void): void {
     this.dtlsHandler = handler;
@@ -68,7 +76,7 @@ export class SecureMediaTransport implements DatagramSocket {
     this.send(datagram, this.current.port, this.current.address);
   }
 
-  /** Feed a datagram as if it came from the socket (used by the TURN client's Data path). */
+  /** Handle one datagram from the socket (public so tests and relays can inject). */
   readonly onMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
     const from = { address: rinfo.address, port: rinfo.port };
     switch (classifyDatagram(msg)) {
@@ -86,6 +94,7 @@ export class SecureMediaTransport implements DatagramSocket {
         else this.dropped++;
         return;
       case 'rtp':
+        if (!this.mediaOpen) return void this.dropped++;
         for (const l of this.messageListeners) l(msg, rinfo);
         return;
       default:
@@ -103,9 +112,9 @@ export class SecureMediaTransport implements DatagramSocket {
     address: string,
     callback?: (error: Error | null, bytes: number) => void,
   ): void {
-    if (this.o.sendVia) {
-      this.o.sendVia(msg, { address, port });
-      callback?.(null, msg.length);
+    if (!this.mediaOpen && classifyDatagram(msg) === 'rtp') {
+      this.dropped++;
+      callback?.(null, 0);
       return;
     }
     this.o.socket.send(msg, port, address, callback);
