@@ -245,14 +245,63 @@ describe('Twilio provider: signed webhook, Media Streams with the echo app, mark
     );
   });
 
-  it('places outbound calls through the REST API with Basic auth; a 5xx is a retryable TwilioApiError', async () => {
+  it('places outbound calls through the REST API (answered, unanswered); a 5xx is a retryable TwilioApiError', async () => {
     const r = await provider.placeCall({ to: '+15551239999' });
     expect(r.sid).toMatch(/^CA/);
     const req = api.requests.at(-1)!;
     expect(req.method).toBe('POST');
     expect(req.path).toBe('/2010-04-01/Accounts/ACtest/Calls.json');
     expect(req.authorization).toBe(`Basic ${Buffer.from(`ACtest:${TOKEN}`).toString('base64')}`);
-    expect(req.form).toEqual({ To: '+15551239999', From: '+15005550006', Url: `${base}/twilio/voice` });
+    expect(req.form).toEqual({
+      To: '+15551239999',
+      From: '+15005550006',
+      Url: `${base}/twilio/voice`,
+      StatusCallback: `${base}/twilio/status`,
+    });
+    expect(provider.activeCalls()).toEqual([
+      expect.objectContaining({ id: r.sid, state: 'dialing', direction: 'outbound' }),
+    ]);
+
+    // The callee answers: Twilio fetches the webhook (Direction outbound-api) and opens the stream.
+    appKind = 'echo';
+    const answer = { CallSid: r.sid, From: '+15005550006', To: '+15551239999', Direction: 'outbound-api' };
+    const twiml = await webhook(answer);
+    const custom: Record<string, string> = {};
+    for (const m of twiml.body.matchAll(/<Parameter name="([^"]+)" value="([^"]+)"\/>/g))
+      custom[m[1] as string] = m[2] as string;
+    const s = await FakeMediaStream.connect(`${base.replace('http', 'ws')}/twilio/media`, r.sid, custom);
+    await until(
+      () => provider.activeCalls().some((c) => c.id === r.sid && c.state === 'active'),
+      5000,
+      'answered',
+    );
+    expect(provider.activeCalls().find((c) => c.id === r.sid)?.direction).toBe('outbound');
+    await until(() => s.mediaReceived > 10, 5000, 'greeting on the outbound call');
+    s.stop();
+    await until(() => !provider.activeCalls().some((c) => c.id === r.sid), 5000, 'ended');
+    s.close();
+
+    // A call nobody answers: the status callback (signed) counts it as no_answer.
+    const r2 = await provider.placeCall({ to: '+15551238888' });
+    const statusUrl = `${base}/twilio/status`;
+    const final = { CallSid: r2.sid, CallStatus: 'no-answer' };
+    const cb = await fetch(statusUrl, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'X-Twilio-Signature': sign(TOKEN, statusUrl, final),
+      },
+      body: new URLSearchParams(final).toString(),
+    });
+    expect(cb.status).toBe(204);
+    expect(provider.activeCalls()).toEqual([]);
+    expect(await metrics.text()).toMatch(
+      /voice_assistant_calls_total\{provider="twilio",status="no_answer",account="twilio",direction="outbound"\} 1/,
+    );
+    expect(await metrics.text()).toMatch(
+      /voice_assistant_calls_total\{provider="twilio",status="success",account="twilio",direction="outbound"\} 1/,
+    );
+
     api.status = 500;
     const err = await provider.placeCall({ to: '+15551239999' }).catch((e: unknown) => e);
     api.status = 201;

@@ -6,14 +6,21 @@ import type { Metrics } from '../metrics/metrics.js';
 import { MediaStreamServer, type StreamConnection, type StreamHandlers } from './media-stream.js';
 import { TwilioApiError, TwilioRestClient } from './rest-client.js';
 import { TwilioCall, type CreateTwilioApp, type TwilioCallSummary } from './twilio-call.js';
-import { MEDIA_PATH, StreamTickets, VOICE_PATH, voiceWebhookRoute } from './voice-webhook.js';
+import {
+  MEDIA_PATH,
+  STATUS_PATH,
+  StreamTickets,
+  VOICE_PATH,
+  statusCallbackRoute,
+  voiceWebhookRoute,
+} from './voice-webhook.js';
 
 export { TwilioApiError, TwilioRestClient } from './rest-client.js';
 export type { CreateCallParams, TwilioCallResource, TwilioRestOptions } from './rest-client.js';
 export { TwilioMediaPort, MuLawFramer } from './media-port.js';
 export { TwilioCall, dtmfTone } from './twilio-call.js';
 export type { CreateTwilioApp, TwilioCallMeta, TwilioCallSummary, TwilioEndReason } from './twilio-call.js';
-export { MEDIA_PATH, VOICE_PATH, connectStreamTwiml } from './voice-webhook.js';
+export { MEDIA_PATH, STATUS_PATH, VOICE_PATH, connectStreamTwiml } from './voice-webhook.js';
 export { twilioSignature, validateTwilioRequest, validateTwilioRequestWithBody } from './signature.js';
 
 /**
@@ -68,6 +75,8 @@ export class TwilioProvider {
   private readonly tickets = new StreamTickets();
   private readonly streams: MediaStreamServer;
   private readonly calls = new Map<string, TwilioCall>();
+  /** Outbound calls placed and not answered yet, by Call SID. */
+  private readonly dialing = new Map<string, { to: string; from: string; startedAt: number }>();
   private readonly rest?: TwilioRestClient;
   private readonly account: string;
 
@@ -99,7 +108,7 @@ export class TwilioProvider {
     return this.configured && tw.publicUrl !== undefined && tw.phoneNumber !== undefined;
   }
 
-  /** The HTTP routes: `POST /twilio/voice`. */
+  /** The HTTP routes: `POST /twilio/voice` and `POST /twilio/status`. */
   routes(): HttpRoute[] {
     return [
       voiceWebhookRoute({
@@ -108,6 +117,9 @@ export class TwilioProvider {
         tickets: this.tickets,
         admit: () => this.activeCount() < this.opts.config.sip.maxConcurrentCalls,
       }),
+      statusCallbackRoute(this.opts.config.twilio, this.opts.logger, (sid, status) =>
+        this.onFinalStatus(sid, status),
+      ),
     ];
   }
 
@@ -139,11 +151,15 @@ export class TwilioProvider {
     if (!this.rest || !tw.publicUrl || !from || missing.length > 0)
       throw new TwilioNotConfiguredError(`Twilio outbound calls need ${missing.join(', ')}`);
     try {
+      const base = tw.publicUrl.replace(/\/+$/, '');
       const call = await this.rest.createCall({
         to: p.to,
         from,
-        url: tw.publicUrl.replace(/\/+$/, '') + VOICE_PATH,
+        url: base + VOICE_PATH,
+        statusCallback: base + STATUS_PATH,
       });
+      this.pruneDialing();
+      this.dialing.set(call.sid, { to: p.to, from, startedAt: Date.now() });
       this.opts.logger.info({ sid: call.sid, to: p.to, from }, `Twilio outbound call ${call.sid} placed`);
       return { sid: call.sid };
     } catch (err) {
@@ -174,9 +190,22 @@ export class TwilioProvider {
     return true;
   }
 
-  /** Calls in progress, for `/sip/status` and `/calls`. */
+  /** Calls in progress (outbound ones from the moment they are placed), for `/sip/status` and `/calls`. */
   activeCalls(): TwilioCallSummary[] {
-    return [...this.calls.values()].map((c) => c.summary());
+    this.pruneDialing();
+    const dialing = [...this.dialing].map(([sid, d]): TwilioCallSummary => ({
+      id: sid,
+      call_id: sid,
+      provider: 'twilio',
+      account: this.account,
+      direction: 'outbound',
+      from: d.from,
+      to: d.to,
+      state: 'dialing',
+      started_at: new Date(d.startedAt).toISOString(),
+      duration_sec: 0,
+    }));
+    return [...dialing, ...[...this.calls.values()].map((c) => c.summary())];
   }
 
   /** A block for `/sip/status`: whether Twilio is usable and where it is reached. */
@@ -207,6 +236,28 @@ export class TwilioProvider {
     return this.calls.size + this.tickets.size + (this.opts.otherActiveCalls?.() ?? 0);
   }
 
+  /**
+   * The final status of a call we placed: answered calls were counted when their stream
+   * ended; the others count here as busy / no_answer / cancelled / failed.
+   */
+  private onFinalStatus(sid: string, status: string): void {
+    if (!this.dialing.delete(sid) || status === 'completed' || status === 'in-progress') return;
+    const mapped: Record<string, string> = { busy: 'busy', 'no-answer': 'no_answer', canceled: 'cancelled' };
+    this.opts.metrics.callsTotal.inc({
+      provider: 'twilio',
+      status: mapped[status] ?? 'failed',
+      account: this.account,
+      direction: 'outbound',
+    });
+    this.opts.logger.info({ callSid: sid, status }, `Twilio outbound call ${sid} not answered: ${status}`);
+  }
+
+  /** Forgets placed calls nothing was heard of for 10 minutes (no status callback reached us). */
+  private pruneDialing(): void {
+    const cutoff = Date.now() - 600_000;
+    for (const [sid, d] of this.dialing) if (d.startedAt < cutoff) this.dialing.delete(sid);
+  }
+
   private onStream(conn: StreamConnection): StreamHandlers {
     const { start, ticket } = conn;
     const call = new TwilioCall({
@@ -227,6 +278,7 @@ export class TwilioProvider {
       mediaTimeoutMs: this.opts.config.rtp.mediaTimeoutMs,
       onEnded: (c) => this.calls.delete(c.id),
     });
+    this.dialing.delete(start.callSid);
     this.calls.set(call.id, call);
     call.start();
     return call;

@@ -23,7 +23,8 @@ export interface TwilioCallMeta {
 /** Builds the app for a call: the same factory the SIP path uses, so both reach the same assistant. */
 export type CreateTwilioApp = (port: MediaPort, control: CallControl, meta: TwilioCallMeta) => CallApp;
 
-export type TwilioCallState = 'active' | 'ending' | 'ended';
+/** `dialing`: an outbound call placed through REST, not answered yet. */
+export type TwilioCallState = 'dialing' | 'active' | 'ending' | 'ended';
 export type TwilioEndReason =
   'remote-stop' | 'socket-closed' | 'local-hangup' | 'transferred' | 'media-timeout' | 'shutdown' | 'failed';
 
@@ -31,7 +32,8 @@ export type TwilioEndReason =
 export interface TwilioCallSummary {
   readonly id: string;
   readonly call_id: string;
-  readonly stream_sid: string;
+  /** Media Stream SID, once the stream started. */
+  readonly stream_sid?: string | undefined;
   readonly provider: 'twilio';
   readonly account: string;
   readonly direction: 'inbound' | 'outbound';

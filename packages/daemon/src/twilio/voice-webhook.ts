@@ -103,10 +103,47 @@ export interface VoiceWebhookOptions {
   readonly admit: () => boolean;
 }
 
+/** Path of the call status callback (final outcome of outbound calls). */
+export const STATUS_PATH = '/twilio/status';
+
 /**
- * `POST /twilio/voice`: validates `X-Twilio-Signature` (403 when wrong; 503 when no auth
- * token is configured, since nothing could be verified) and answers TwiML that connects
- * the call to our Media Stream with a one-time token.
+ * Reads and authenticates a Twilio webhook: 413 for an oversize body, 503 when no auth
+ * token is configured (nothing could be verified), 403 for a bad `X-Twilio-Signature`.
+ * Returns the parameters, or undefined after answering the error.
+ */
+export async function verifiedParams(
+  req: IncomingMessage,
+  res: ServerResponse,
+  config: TwilioConfig,
+  log: Logger,
+): Promise<Record<string, string | string[]> | undefined> {
+  const token = config.authToken;
+  const body = await readBody(req);
+  if (body === undefined) return void sendText(res, 413, 'request body too large');
+  if (!token) {
+    log.error('Twilio webhook refused: TWILIO_AUTH_TOKEN is not set, signatures cannot be verified');
+    return void sendText(res, 503, 'Twilio is not configured on this server (TWILIO_AUTH_TOKEN)');
+  }
+  const url = requestUrl(req, config.publicUrl);
+  const signature = headerValue(req, 'x-twilio-signature');
+  const isJson = /^application\/json/i.test(headerValue(req, 'content-type') ?? '');
+  const params = isJson ? jsonParams(body) : parseForm(body.toString('utf8'));
+  const valid = isJson
+    ? validateTwilioRequestWithBody(token, signature, url, body)
+    : validateTwilioRequest(token, signature, url, params);
+  if (!valid) {
+    log.warn(
+      { url, hasSignature: signature !== undefined },
+      'Twilio webhook rejected: bad X-Twilio-Signature (check TWILIO_PUBLIC_URL matches the URL set in Twilio)',
+    );
+    return void sendText(res, 403, 'invalid X-Twilio-Signature');
+  }
+  return params;
+}
+
+/**
+ * `POST /twilio/voice`: validates `X-Twilio-Signature` (see `verifiedParams`) and answers
+ * TwiML that connects the call to our Media Stream with a one-time token.
  */
 export function voiceWebhookRoute(opts: VoiceWebhookOptions): HttpRoute {
   return {
@@ -114,28 +151,8 @@ export function voiceWebhookRoute(opts: VoiceWebhookOptions): HttpRoute {
     path: VOICE_PATH,
     handler: async (req, res) => {
       const log = opts.logger;
-      const token = opts.config.authToken;
-      const body = await readBody(req);
-      if (body === undefined) return sendText(res, 413, 'request body too large');
-      if (!token) {
-        log.error('Twilio webhook refused: TWILIO_AUTH_TOKEN is not set, signatures cannot be verified');
-        return sendText(res, 503, 'Twilio is not configured on this server (TWILIO_AUTH_TOKEN)');
-      }
-      const url = requestUrl(req, opts.config.publicUrl);
-      const signature = headerValue(req, 'x-twilio-signature');
-      const isJson = /^application\/json/i.test(headerValue(req, 'content-type') ?? '');
-      const params = isJson ? {} : parseForm(body.toString('utf8'));
-      const valid = isJson
-        ? validateTwilioRequestWithBody(token, signature, url, body)
-        : validateTwilioRequest(token, signature, url, params);
-      if (!valid) {
-        log.warn(
-          { url, hasSignature: signature !== undefined },
-          'Twilio webhook rejected: bad X-Twilio-Signature (check TWILIO_PUBLIC_URL matches the URL set in Twilio)',
-        );
-        return sendText(res, 403, 'invalid X-Twilio-Signature');
-      }
-      const p = isJson ? jsonParams(body) : params;
+      const p = await verifiedParams(req, res, opts.config, log);
+      if (!p) return;
       const callSid = first(p.CallSid);
       if (!callSid) return sendText(res, 400, 'CallSid missing');
       const direction = (first(p.Direction) ?? 'inbound').startsWith('outbound') ? 'outbound' : 'inbound';
@@ -158,11 +175,35 @@ export function voiceWebhookRoute(opts: VoiceWebhookOptions): HttpRoute {
   };
 }
 
+/**
+ * `POST /twilio/status`: the status callback of calls we placed; `onFinal(callSid,
+ * CallStatus)` gets the final status (`completed`, `busy`, `no-answer`, `failed`, `canceled`).
+ */
+export function statusCallbackRoute(
+  config: TwilioConfig,
+  log: Logger,
+  onFinal: (callSid: string, status: string) => void,
+): HttpRoute {
+  return {
+    method: 'POST',
+    path: STATUS_PATH,
+    handler: async (req, res) => {
+      const p = await verifiedParams(req, res, config, log);
+      if (!p) return;
+      const callSid = first(p.CallSid);
+      const status = first(p.CallStatus);
+      if (callSid && status) onFinal(callSid, status);
+      res.writeHead(204);
+      res.end();
+    },
+  };
+}
+
 function first(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function jsonParams(body: Buffer): Record<string, string> {
+function jsonParams(body: Buffer): Record<string, string | string[]> {
   try {
     const o = JSON.parse(body.toString('utf8')) as unknown;
     if (!o || typeof o !== 'object') return {};
