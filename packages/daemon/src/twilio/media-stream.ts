@@ -72,6 +72,8 @@ export class StreamConnection {
 export interface MediaStreamServerOptions {
   readonly logger: Logger;
   readonly tickets: StreamTickets;
+  /** Most open sockets (started or not), default 1000; more are refused with 503. */
+  readonly maxConnections?: number;
   /** A stream's `start` was accepted: returns the handlers for its events. */
   readonly onStream: (conn: StreamConnection) => StreamHandlers;
 }
@@ -94,6 +96,11 @@ export class MediaStreamServer {
   upgrade = (req: IncomingMessage, socket: Socket, head: Buffer): boolean => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== MEDIA_PATH) return false;
+    if (this.sockets.size >= (this.opts.maxConnections ?? 1000)) {
+      this.opts.logger.warn('Twilio media stream refused: too many connections');
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+      return true;
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
     return true;
   };

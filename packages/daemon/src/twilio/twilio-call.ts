@@ -160,7 +160,7 @@ export class TwilioCall implements StreamHandlers {
     this.state = 'ending';
     this.log.info({ reason }, `Twilio call hanging up: ${reason}`);
     const deadline = performance.now() + (this.deps.drainTimeoutMs ?? 2000);
-    while (this.port.unacknowledgedFrames > 0 && performance.now() < deadline)
+    while (this.port.unacknowledgedFrames > 0 && this.endedAt === undefined && performance.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));
     this.finish(endReason);
     this.deps.conn.close(1000, reason.slice(0, 100));
