@@ -3,6 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { FakeTransport } from '../testing/fake-transport.js';
 import { rawRequest } from '../testing/sip-fixtures.js';
 import { TransportLayer } from './transport-layer.js';
+import { WsTransport } from './ws-transport.js';
+import { uriTransport } from './resolve-target.js';
+import { isSipUri, parseUri } from '../message/uri.js';
+import type { SipRequest } from '../message/types.js';
 
 async function setup(protocol: 'udp' | 'tcp' = 'udp', maxMessageSize?: number) {
   const transport = new FakeTransport(protocol);
@@ -68,5 +72,33 @@ describe('TransportLayer (RFC 3261 §18, RFC 3581)', () => {
     const s = await setup();
     s.transport.inject(rawRequest({ method: 'OPTIONS' }).replace('SIP/2.0\r\n', 'SIP/7.0\r\n'));
     expect(s.transport.last()?.text).toMatch(/^SIP\/2.0 505 /);
+  });
+});
+
+describe('TransportLayer with a WebSocket client transport (RFC 7118)', () => {
+  it('stamps Via SIP/2.0/WSS <x>.invalid without a port (never publicAddress); ws and wss stand in for each other', () => {
+    // not started: nothing connects; the advertised .invalid host is known from construction
+    const ws = new WsTransport({ url: 'wss://pbx.example.com:8089/ws', instanceHost: 'df7jal23ls0d' });
+    const tl = new TransportLayer({
+      transports: [new FakeTransport('udp'), ws],
+      publicAddress: '203.0.113.9',
+    });
+    const req: SipRequest = {
+      kind: 'request',
+      method: 'OPTIONS',
+      uri: 'sip:x',
+      version: 'SIP/2.0',
+      headers: [],
+      body: Buffer.alloc(0),
+    };
+    tl.addVia(req, 'ws', 'z9hG4bKa');
+    expect(req.headers[0]?.value).toBe('SIP/2.0/WSS df7jal23ls0d.invalid;branch=z9hG4bKa;rport');
+    expect(tl.transportFor('ws')).toBe(ws);
+    expect(tl.localSentBy('wss')).toEqual({ host: 'df7jal23ls0d.invalid' });
+    // a Record-Route `transport=ws` keeps a preferred wss (RFC 7118 §5.2)
+    const rr = parseUri('sip:127.0.0.1:8443;transport=ws;lr');
+    if (!isSipUri(rr)) throw new Error('unparsed');
+    expect(uriTransport(rr, 'wss')).toBe('wss');
+    expect(uriTransport(rr)).toBe('ws');
   });
 });

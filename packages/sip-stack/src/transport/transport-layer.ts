@@ -63,6 +63,8 @@ export class TransportLayer {
     this.logger = opts.logger ?? silentLogger;
     for (const t of opts.transports) {
       if (!this.byProtocol.has(t.protocol)) this.byProtocol.set(t.protocol, t);
+      // RFC 7118 §5: a WebSocket client's `.invalid` sent-by is known before it connects.
+      if (t.advertised && !this.sentBy.has(t.protocol)) this.sentBy.set(t.protocol, t.advertised);
       t.setHandlers({
         onMessage: (data, remote) => this.receive(t, data, remote),
         onParsed: (result, remote) => this.dispatch(t, result, remote),
