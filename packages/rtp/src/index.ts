@@ -59,3 +59,5 @@ export * from './webrtc/dtls-srtp-keys.js';
 export * from './webrtc/dtls-transport.js';
 export * from './webrtc/secure-media-transport.js';
 export * from './webrtc/prepare-secure-media.js';
+export * from './webrtc/stun-client.js';
+export * from './webrtc/turn-client.js';

@@ -47,6 +47,12 @@ export type SecureMediaResult =
        * construct the session then. Rejects on handshake timeout or fingerprint mismatch.
        */
       readonly ready: Promise<DtlsSrtpKeys>;
+      /**
+       * The `dtls`/`ice` we answered with: pass them again (with `answerOffer`) to answer
+       * re-INVITEs of this call, so fingerprint, setup role and ICE credentials stay the
+       * same and the DTLS association is kept (RFC 8842 §5.5 / RFC 8839 §4.4).
+       */
+      readonly answerOptions: Pick<LocalMediaOptions, 'dtls' | 'ice'>;
       /** The ICE-lite agent when ICE was negotiated (its `nominated` pair). */
       readonly ice: IceLiteAgent | undefined;
       /** Detach and stop DTLS. */
@@ -129,6 +135,7 @@ export async function prepareSecureMedia(
     media,
     transport,
     ready,
+    answerOptions: { dtls: local.dtls, ice: local.ice },
     ice,
     close: () => {
       dtls.close();
