@@ -35,6 +35,30 @@ describe('StereoTimeline', () => {
     expect(left[8000 + 5 * 160]).toBe(0);
   });
 
+  it('an event-loop stall followed by the catch-up burst keeps every frame in its slot', () => {
+    const t = new StereoTimeline({ sampleRate: 8000 });
+    for (let i = 0; i < 10; i++) t.placeLive(0, fill(160, i + 1), (i + 1) * 160);
+    // Frames 10..13 are due at 220..280 ms but all arrive at 285 ms (a 65 ms stall).
+    for (let i = 10; i < 14; i++) t.placeLive(0, fill(160, i + 1), 14 * 160 + 40);
+    for (let i = 14; i < 20; i++) t.placeLive(0, fill(160, i + 1), (i + 1) * 160);
+    const left = chan(t.take(20 * 160), 0);
+    for (let i = 0; i < 20; i++) expect(left[i * 160 + 80], `frame ${i}`).toBe(i + 1);
+    expect(t.stats.gaps).toBe(0);
+  });
+
+  it('a lag beyond the tolerance that persists (ticks skipped) is resynced after a few frames', () => {
+    const t = new StereoTimeline({ sampleRate: 8000 });
+    for (let i = 0; i < 10; i++) t.placeLive(0, fill(160, 1), (i + 1) * 160);
+    // From now on every frame is delivered 80 ms (4 frames) later than the channel expects.
+    for (let i = 10; i < 20; i++) t.placeLive(0, fill(160, 2), (i + 5) * 160);
+    expect(t.stats.gaps).toBe(1);
+    const left = chan(t.take(25 * 160), 0);
+    expect(left.indexOf(2)).toBe(10 * 160); // the first 4 land contiguously...
+    expect(left[14 * 160 + 5]).toBe(0); // ...then the 5th jumps 80 ms ahead to its wall-clock slot
+    expect(left[18 * 160 + 5]).toBe(2);
+    expect(left[24 * 160 - 1]).toBe(2);
+  });
+
   it('queues bursts back to back from the moment they arrive, and clearQueued drops the unsent part', () => {
     const t = new StereoTimeline({ sampleRate: 8000 });
     for (let i = 0; i < 25; i++) t.placeQueued(1, fill(160, 7), 8000); // 500 ms burst at 1 s

@@ -7,9 +7,12 @@
  *
  * - **live** (`placeLive`, the caller's side): a frame handed over at position `pos` was
  *   just played out, so it belongs at `[pos - len, pos)`. Consecutive frames are laid
- *   end to end while the channel stays within `toleranceMs` of that; a larger lag (lost
- *   packets, silence suppression, hold) inserts silence, and a channel running more than
- *   `maxLeadMs` ahead of the wall clock (a burst) drops frames.
+ *   end to end while the channel stays within `toleranceMs` of that. A lag beyond
+ *   `gapMs` (a pause: silence suppression, lost packets, hold) is filled with silence at
+ *   once; a smaller lag only when it persists for `persistFrames` frames, because after
+ *   an event-loop stall the media clock delivers the overdue frames in a burst that
+ *   closes it. A channel running more than `maxLeadMs` ahead of the wall clock drops
+ *   frames, and a lead beyond the tolerance that persists drops one frame to resync.
  * - **queued** (`placeQueued`, the assistant's side): a frame handed over at `pos` joins a
  *   paced send queue, so it starts at `pos` if the queue is empty, or right after the
  *   previously queued frame. `clearQueued(pos)` (barge-in) drops what was not sent yet.
@@ -36,8 +39,12 @@ export interface TimelineOptions {
   readonly sampleRate: number;
   /** Interleaved channels, default 2. */
   readonly channels?: number;
-  /** Lag (ms) tolerated before a gap of silence is inserted; default 60. */
+  /** Lag or lead (ms) of a channel that is never corrected; default 60. */
   readonly toleranceMs?: number;
+  /** Lag (ms) of a live channel filled with silence at once (a pause); default 250. */
+  readonly gapMs?: number;
+  /** Consecutive frames a smaller lag/lead beyond the tolerance must last to be corrected; default 5. */
+  readonly persistFrames?: number;
   /** Lead (ms) of a live channel over the wall clock beyond which frames are dropped; default 100. */
   readonly maxLeadMs?: number;
   /** Longest send queue (ms) of a queued channel; frames beyond are dropped; default 300000. */
@@ -57,6 +64,10 @@ export class StereoTimeline {
   committed = 0;
   private readonly segs: Segment[][];
   private readonly tol: number;
+  private readonly gap: number;
+  private readonly persist: number;
+  /** Per channel: consecutive frames placed behind (> 0) or ahead (< 0) beyond the tolerance. */
+  private readonly off: number[];
   private readonly maxLead: number;
   private readonly maxQueue: number;
 
@@ -64,6 +75,9 @@ export class StereoTimeline {
     this.channels = opts.channels ?? 2;
     const perMs = opts.sampleRate / 1000;
     this.tol = Math.round((opts.toleranceMs ?? 60) * perMs);
+    this.gap = Math.round((opts.gapMs ?? 250) * perMs);
+    this.persist = opts.persistFrames ?? 5;
+    this.off = new Array<number>(this.channels).fill(0);
     this.maxLead = Math.round((opts.maxLeadMs ?? 100) * perMs);
     this.maxQueue = Math.round((opts.maxQueueMs ?? 300_000) * perMs);
     this.segs = Array.from({ length: this.channels }, () => []);
@@ -82,14 +96,23 @@ export class StereoTimeline {
     if (len === 0) return;
     const nominal = pos - len;
     const end = this.end(ch);
+    const lag = nominal - end; // > 0: the channel is behind the wall clock
     let start = end;
-    if (end < nominal - this.tol) {
-      start = nominal;
-      this.stats.gaps++;
-    } else if (end + len > pos + this.maxLead) {
-      this.stats.overrunFrames++;
-      return;
-    }
+    if (lag > this.tol) {
+      this.off[ch] = Math.max(0, this.off[ch] ?? 0) + 1;
+      if (lag > this.gap || (this.off[ch] ?? 0) >= this.persist) {
+        start = nominal;
+        this.stats.gaps++;
+        this.off[ch] = 0;
+      }
+    } else if (-lag > this.tol) {
+      this.off[ch] = Math.min(0, this.off[ch] ?? 0) - 1;
+      if (-lag > this.maxLead || -(this.off[ch] ?? 0) >= this.persist) {
+        this.stats.overrunFrames++;
+        this.off[ch] = 0;
+        return;
+      }
+    } else this.off[ch] = 0;
     this.push(ch, pcm, start);
   }
 
