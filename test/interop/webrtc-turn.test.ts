@@ -99,10 +99,6 @@ describe.skipIf(!nsAvailable)(
     });
 
     it('answers with only the relayed candidate, DTLS completes through coturn, audio flows both ways', async () => {
-      const allocated = events().find((e) => e.event === 'turn-allocated');
-      expect(allocated?.relayed).toMatchObject({ address: IP });
-      const relayPort = Number((allocated?.relayed as { port: number }).port);
-      expect(relayPort).toBeGreaterThanOrEqual(40000);
       const source = speechWav(dir, 'caller', SPEECH, 8000, 8);
       const bdir = join(dir, 'baresip');
       writeWebrtcBaresipConfig(
@@ -119,6 +115,10 @@ describe.skipIf(!nsAvailable)(
       await harness.waitFor(/"event":"dtls-connected"/, 20_000);
       await harness.waitFor(/"event":"stats"/, 25_000);
       const ev = events();
+      const allocated = ev.find((e) => e.event === 'turn-allocated');
+      expect(allocated?.relayed).toMatchObject({ address: IP });
+      const relayPort = Number((allocated?.relayed as { port: number }).port);
+      expect(relayPort).toBeGreaterThanOrEqual(40000); // coturn's relay range, not our socket (30000)
       const sdp = String(ev.find((e) => e.event === 'answer')?.sdp);
       expect(sdp).toContain(`c=IN IP4 ${IP}`);
       expect(sdp).toMatch(new RegExp(`m=audio ${relayPort} UDP/TLS/RTP/SAVPF`));

@@ -17,7 +17,7 @@ export type * from './sdp/types.js';
 export { answerOffer } from './sdp/sdp-answer.js';
 export { applyAnswer, createOffer } from './sdp/sdp-offer.js';
 export { SUPPORTED_SRTP_SUITES } from './sdp/sdes-crypto.js';
-export { DTLS_PROFILES, answerSetup, normaliseFingerprint } from './sdp/dtls-ice.js';
+export { DTLS_PROFILES, answerSetup, normaliseFingerprint, offersDtlsSrtp } from './sdp/dtls-ice.js';
 export * from './dtmf/telephone-event.js';
 export * from './dtmf/dtmf-receiver.js';
 export * from './dtmf/dtmf-sender.js';

@@ -4,12 +4,12 @@
  * It answers one INVITE with prepareSecureMedia (ICE-lite, DTLS-SRTP, rtcp-mux), echoes
  * every decoded frame back through an RtpSession keyed from DTLS, and prints JSON lines
  * (`{"event": ...}`) on stdout. Env: HOST, SIP_PORT, RTP_PORT, optional TURN_SERVER
- * (host:port), TURN_USERNAME, TURN_PASSWORD (relay-only media), MAX_MS (default 60000).
+ * (host:port), TURN_USERNAME, TURN_PASSWORD (relay-only media through prepareSecureMedia's
+ * `turn` option, as the daemon does), MAX_MS (default 60000).
  */
 import { createSocket } from 'node:dgram';
 import { UserAgent } from '../../../packages/sip-stack/src/index.js';
 import { RtpSession, createCodec, prepareSecureMedia } from '../../../packages/rtp/src/index.js';
-import { TurnClient } from '../../../packages/rtp/src/webrtc/turn-client.js';
 
 const host = process.env.HOST ?? '127.0.0.1';
 const sipPort = Number(process.env.SIP_PORT);
@@ -31,27 +31,20 @@ async function main(): Promise<void> {
   });
   const socket = createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(rtpPort, host, resolve));
-  let turn: TurnClient | undefined;
-  if (process.env.TURN_SERVER) {
-    const [th, tp] = process.env.TURN_SERVER.split(':') as [string, string];
-    turn = new TurnClient({
-      socket,
-      server: { address: th, port: Number(tp) },
-      username: process.env.TURN_USERNAME ?? '',
-      password: process.env.TURN_PASSWORD ?? '',
-    });
-    const relayed = await turn.allocate();
-    say('turn-allocated', { relayed });
-  }
+  const turn = process.env.TURN_SERVER
+    ? {
+        uri: `turn:${process.env.TURN_SERVER}`,
+        username: process.env.TURN_USERNAME ?? '',
+        password: process.env.TURN_PASSWORD ?? '',
+      }
+    : undefined;
   ua.on('invite', (inc) => {
     void (async () => {
       say('invite', { from: inc.from.uri, offer: inc.body.toString('utf8') });
-      const relay = turn?.relayedAddress;
-      const r = await prepareSecureMedia(inc.body.toString('utf8'), turn ? turn.relayedSocket : socket, {
-        local: relay
-          ? { address: relay.address, port: relay.port, codecs: ['PCMU', 'PCMA'] }
-          : { address: host, port: rtpPort, codecs: ['PCMU', 'PCMA'] },
-        ...(turn ? { relay: turn } : {}),
+      // The daemon's path: gather (TURN relay-only when configured) + ICE-lite + DTLS-SRTP.
+      const r = await prepareSecureMedia(inc.body.toString('utf8'), socket, {
+        local: { address: host, port: rtpPort, codecs: ['PCMU', 'PCMA'] },
+        turn,
       });
       if (!r.ok) {
         say('refused', { status: r.status, reason: r.reason });
@@ -62,9 +55,10 @@ async function main(): Promise<void> {
       const dialog = await inc.accept({ body: Buffer.from(r.answerSdp), contentType: 'application/sdp' });
       const keys = await r.ready;
       say('dtls-connected', { suite: keys.suite, remote: r.transport.remote, nominated: r.ice?.nominated });
-      if (turn) {
+      if (r.relay) {
+        say('turn-allocated', { relayed: r.relay.relayedAddress });
         // RFC 8656 §11: media to the nominated peer as 4-byte-header ChannelData from now on.
-        const channel = await turn.channelBind(r.transport.remote);
+        const channel = await r.relay.channelBind(r.transport.remote);
         say('turn-channel', { channel, peer: r.transport.remote });
       }
       const codec = createCodec({ ...r.media.codec, fmtp: r.media.fmtp, frameMs: r.media.ptimeMs });
@@ -95,7 +89,6 @@ async function main(): Promise<void> {
         });
         session.close();
         r.close();
-        turn?.close();
         socket.close();
         void ua.stop().finally(() => {
           clearTimeout(hardStop);

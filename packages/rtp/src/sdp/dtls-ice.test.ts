@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'sdp-transform';
 import { answerOffer } from './sdp-answer.js';
-import { answerSetup, normaliseFingerprint } from './dtls-ice.js';
+import { answerSetup, normaliseFingerprint, offersDtlsSrtp } from './dtls-ice.js';
 import type { LocalMediaOptions } from './types.js';
 
 const crlf = (lines: string[]): string => lines.join('\r\n') + '\r\n';
@@ -123,6 +123,13 @@ describe('DTLS-SRTP / ICE offer-answer', () => {
     if (!r.ok) throw new Error(r.reason);
     expect(r.media.dtls).toBeUndefined();
     expect(parse(r.sdp).media[0]!.fingerprint).toBeUndefined();
+  });
+
+  it('offersDtlsSrtp routes only audio over UDP/TLS/RTP/SAVP(F)', () => {
+    expect(offersDtlsSrtp(BARESIP_DTLS_OFFER)).toBe(true);
+    expect(offersDtlsSrtp(BARESIP_DTLS_OFFER.replace('UDP/TLS/RTP/SAVPF', 'RTP/SAVP'))).toBe(false);
+    expect(offersDtlsSrtp(BARESIP_DTLS_OFFER.replace('m=audio 10000', 'm=audio 0'))).toBe(false);
+    expect(offersDtlsSrtp('')).toBe(false);
   });
 
   it('setup and fingerprint helpers', () => {

@@ -15,6 +15,14 @@ import type {
 /** RTP profiles carried over DTLS (RFC 5764 §8, RFC 5124). */
 export const DTLS_PROFILES = ['UDP/TLS/RTP/SAVPF', 'UDP/TLS/RTP/SAVP'];
 
+/**
+ * Does this SDP offer audio over DTLS-SRTP (`UDP/TLS/RTP/SAVP(F)`)? A cheap line scan
+ * for routing an offer to `prepareSecureMedia`; never throws.
+ */
+export function offersDtlsSrtp(sdp: string): boolean {
+  return /^m=audio +[1-9]\d* +UDP\/TLS\/RTP\/SAVPF? /im.test(sdp);
+}
+
 /** Hash functions we can check a certificate with (RFC 8122 §5; node:crypto names). */
 const HASHES = ['sha-256', 'sha-384', 'sha-512', 'sha-1'];
 

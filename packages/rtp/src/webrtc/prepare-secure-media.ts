@@ -11,6 +11,8 @@ import { type DtlsCertificate, DtlsTransport, createDtlsCertificate } from './dt
 import type { DtlsSrtpKeys } from './dtls-srtp-keys.js';
 import { IceLiteAgent, candidatePriority, generateIceCredentials } from './ice-lite.js';
 import { SecureMediaTransport } from './secure-media-transport.js';
+import { gatherCandidates } from './stun-client.js';
+import type { TurnClient } from './turn-client.js';
 
 /** Options of {@link prepareSecureMedia}. */
 export interface SecureMediaOptions {
@@ -30,6 +32,19 @@ export interface SecureMediaOptions {
   readonly relay?: { createPermission(peerAddress: string): Promise<void> };
   /** Advertise no host candidate: only `extraCandidates` (or a relay candidate when `relay` is given). Default false. */
   readonly relayOnly?: boolean;
+  /**
+   * `SIP_STUN_SERVER` (`stun:host:port`): add a server-reflexive candidate learnt on
+   * `socket` (RFC 8445 §5.1.1.2). Best effort: failures go to `problems`.
+   */
+  readonly stunServer?: string | undefined;
+  /**
+   * `SIP_TURN_SERVER` and credentials: allocate a relay on `socket` and carry ALL media
+   * through it (relay-only: `c=`, port and the only candidate are the relayed address;
+   * the allocation is released by `close`). Falls back to host (+srflx) when TURN fails.
+   */
+  readonly turn?: { readonly uri: string; readonly username: string; readonly password: string } | undefined;
+  /** STUN/TURN request retransmission start (doubling, 5 tries). Default 250 ms. */
+  readonly rtoMs?: number;
 }
 
 /** What the caller wires into the call. */
@@ -55,7 +70,11 @@ export type SecureMediaResult =
       readonly answerOptions: Pick<LocalMediaOptions, 'dtls' | 'ice'>;
       /** The ICE-lite agent when ICE was negotiated (its `nominated` pair). */
       readonly ice: IceLiteAgent | undefined;
-      /** Detach and stop DTLS. */
+      /** The TURN allocation media runs through (relay-only), when `turn` succeeded or `relay` was given. */
+      readonly relay: TurnClient | undefined;
+      /** Candidate gathering problems (STUN/TURN servers unreachable...), for the log. */
+      readonly problems: readonly string[];
+      /** Detach, stop DTLS and release the TURN allocation we made. */
       readonly close: () => void;
     }
   | { readonly ok: false; readonly status: 488 | 400; readonly reason: string };
@@ -69,6 +88,44 @@ export async function prepareSecureMedia(
   offerSdp: string,
   socket: DatagramSocket,
   opts: SecureMediaOptions,
+): Promise<SecureMediaResult> {
+  if (opts.stunServer === undefined && opts.turn === undefined)
+    return prepareOn(offerSdp, socket, opts, [], undefined);
+  const g = await gatherCandidates({
+    socket,
+    host: { address: opts.local.address, port: opts.local.port },
+    ...(opts.stunServer !== undefined ? { stunServer: opts.stunServer } : {}),
+    ...(opts.turn !== undefined ? { turn: opts.turn } : {}),
+    ...(opts.rtoMs !== undefined ? { rtoMs: opts.rtoMs } : {}),
+  });
+  const relayed = g.relay?.relayedAddress;
+  const srflx = g.candidates.filter((c) => c.type === 'srflx');
+  const r =
+    g.relay && relayed
+      ? await prepareOn(
+          offerSdp,
+          g.relay.relayedSocket,
+          { ...opts, local: { ...opts.local, address: relayed.address, port: relayed.port }, relay: g.relay },
+          g.problems,
+          g.relay,
+        )
+      : await prepareOn(
+          offerSdp,
+          socket,
+          { ...opts, extraCandidates: [...(opts.extraCandidates ?? []), ...srflx] },
+          g.problems,
+          undefined,
+        );
+  if (!r.ok) g.relay?.close();
+  return r;
+}
+
+async function prepareOn(
+  offerSdp: string,
+  socket: DatagramSocket,
+  opts: SecureMediaOptions,
+  problems: readonly string[],
+  ownedRelay: TurnClient | undefined,
 ): Promise<SecureMediaResult> {
   const certificate = opts.certificate ?? (await createDtlsCertificate());
   const creds = generateIceCredentials();
@@ -137,9 +194,12 @@ export async function prepareSecureMedia(
     ready,
     answerOptions: { dtls: local.dtls, ice: local.ice },
     ice,
+    problems,
+    relay: ownedRelay,
     close: () => {
       dtls.close();
       transport.close();
+      ownedRelay?.close();
     },
   };
 }
