@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon.js';
 import { kamailioWsAvailable, startKamailioWs, type KamailioWs } from '../helpers/kamailio-ws.js';
-import { ROOT, runDir } from '../helpers/paths.js';
+import { ROOT, SHARED, runDir } from '../helpers/paths.js';
 import { freePortBlock } from '../helpers/ports.js';
 import { stopAll, until } from '../helpers/processes.js';
 import { runSipp } from '../helpers/sipp.js';
@@ -124,6 +124,66 @@ describe.skipIf(!kamailioWsAvailable())('SIP over WSS with Kamailio (kamailio-we
     await daemon.waitLog(/^call answered/, 10_000);
     const invite = daemon.logs().find((l) => /^call answered/.test(String(l.msg)));
     expect(invite).toBeDefined();
+  });
+
+  it('places a call over the WebSocket (POST /calls): Kamailio relays it to a UDP phone, answered, DELETE sends BYE', async () => {
+    // The phone registers over UDP (sipp, then exits), then a built-in sipp UAS answers on that port.
+    const phonePort = base + 24;
+    const reg = await runSipp(
+      [
+        `127.0.0.1:${base}`,
+        '-sf',
+        join(SHARED, 'peers/sipp/reg-auth.xml'),
+        '-s',
+        'alice',
+        '-au',
+        'alice',
+        '-ap',
+        'alicepw',
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(phonePort),
+        '-m',
+        '1',
+      ],
+      { dir, name: 'phone-register', timeoutSec: 15 },
+    );
+    expect(reg.exitCode, reg.output.slice(-2000)).toBe(0);
+    const uas = runSipp(
+      [
+        '-sf',
+        join(ROOT, 'test/sipp/uas-record-route.xml'),
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(phonePort),
+        '-mp',
+        String(base + 26),
+        '-m',
+        '1',
+      ],
+      { dir, name: 'phone-uas', timeoutSec: 30 },
+    );
+    const res = await fetch(`http://127.0.0.1:${daemon.httpPort}/calls`, {
+      method: 'POST',
+      body: JSON.stringify({ to: 'alice' }),
+    });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    await until(
+      async () => (await daemon.get<{ state: string }>(`/calls/${id}`)).body.state === 'active',
+      15_000,
+      'outbound call active',
+    );
+    await kamailio.proc.waitFor(/RELAY INVITE sip:alice@127\.0\.0\.1:\d+/, 5000);
+    // The ACK went back through Kamailio (loose routing over the WebSocket leg).
+    await kamailio.proc.waitFor(/RELAY ACK sip:127\.0\.0\.1:\d+/, 5000);
+    const del = await fetch(`http://127.0.0.1:${daemon.httpPort}/calls/${id}`, { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    await kamailio.proc.waitFor(/RELAY BYE sip:127\.0\.0\.1:\d+/, 5000);
+    const done = await uas;
+    expect(done.exitCode, done.output.slice(-2000)).toBe(0); // the UAS got its BYE
   });
 
   it('re-registers over a new WebSocket after the registrar restarts, and still receives calls', async () => {
