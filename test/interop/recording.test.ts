@@ -136,8 +136,7 @@ describe('call recording with a real baresip call (PCMU, echo test)', () => {
   });
   afterAll(stopAll);
 
-  // enable once CallManager wiring lands (CallRecorder created in CallManager.confirm)
-  it.skip('writes one stereo WAV (caller left, assistant right) and a JSON sidecar per call', async () => {
+  it('writes one stereo WAV (caller left, assistant right) and a JSON sidecar per call', async () => {
     const { phone, daemon, base, rec } = await start('recording', 16);
     await phone.command('dial', `sip:echo@127.0.0.1:${base}`);
     await phone.waitEvent('CALL_ESTABLISHED', 10_000);
@@ -215,8 +214,7 @@ describe('call recording with a real baresip call (PCMU, echo test)', () => {
     expect(Array.isArray(meta.events)).toBe(true);
   });
 
-  // enable once CallManager wiring lands (CallRecorder created in CallManager.confirm)
-  it.skip('after kill -9 mid-call the WAV parses up to about a second before the kill, with the sidecar', async () => {
+  it('after kill -9 mid-call the WAV parses up to about a second before the kill, with the sidecar', async () => {
     const { phone, daemon, base, rec } = await start('recording-kill9', 30);
     await phone.command('dial', `sip:echo@127.0.0.1:${base}`);
     await phone.waitEvent('CALL_ESTABLISHED', 10_000);
@@ -238,8 +236,7 @@ describe('call recording with a real baresip call (PCMU, echo test)', () => {
     expect(meta).toMatchObject({ account: 'default', complete: false, ended_at: null, sample_rate: 8000 });
   });
 
-  // enable once CallManager wiring lands (CallRecorder created in CallManager.confirm)
-  it.skip('on SIGTERM mid-call the recording is finalised before exit (complete sidecar, DTMF event)', async () => {
+  it('on SIGTERM mid-call the recording is finalised before exit (complete sidecar, DTMF event)', async () => {
     const { phone, daemon, base, rec } = await start('recording-sigterm', 30, { SHUTDOWN_DRAIN_SEC: '1' });
     await phone.command('dial', `sip:echo@127.0.0.1:${base}`);
     await phone.waitEvent('CALL_ESTABLISHED', 10_000);
@@ -255,7 +252,7 @@ describe('call recording with a real baresip call (PCMU, echo test)', () => {
     expect(meta).toMatchObject({
       complete: true,
       end_reason: 'shutdown',
-      events: [expect.objectContaining({ name: 'dtmf', data: { digit: '5' } })],
+      events: [expect.objectContaining({ name: 'dtmf', data: expect.objectContaining({ digit: '5' }) })],
     });
     const { seconds } = stereo((jsons[0] as string).replace(/\.json$/, '.wav'));
     expect(seconds).toBeCloseTo(meta.duration_sec as number, 1);
