@@ -178,6 +178,29 @@ describe('SIP over WebSocket client (RFC 7118)', () => {
     await until(() => ready === 2 && t.connected); // reopened
   });
 
+  it('keep-alive: pings the server and reopens a connection that stops answering (no pong)', async () => {
+    const server = await FakeWsRegistrar.start();
+    cleanup.push(() => server.close());
+    const t = new WsTransport({
+      url: `ws://127.0.0.1:${server.port}`,
+      keepAliveIntervalMs: 40,
+      reconnect: { initialDelayMs: 20 },
+    });
+    let ready = 0;
+    let pings = 0;
+    t.setHandlers({ onMessage: () => undefined, onParsed: () => undefined, onFlowReady: () => ready++ });
+    cleanup.push(() => t.close());
+    await t.listen();
+    await until(() => ready === 1);
+    const sock = server.sockets[0]!;
+    sock.on('ping', () => pings++);
+    await until(() => pings >= 2); // answered pings keep the connection
+    expect(server.sockets).toHaveLength(1);
+    // the server stops reading: no pong comes back, the client drops the connection and redials
+    (sock as unknown as { _socket: { pause(): void } })._socket.pause();
+    await until(() => ready === 2 && server.sockets.length === 2);
+  });
+
   it('re-REGISTERs at once after the connection drops and reopens', async () => {
     const server = await FakeWsRegistrar.start();
     cleanup.push(() => server.close());
