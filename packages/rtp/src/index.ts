@@ -61,3 +61,4 @@ export * from './webrtc/secure-media-transport.js';
 export * from './webrtc/prepare-secure-media.js';
 export * from './webrtc/stun-client.js';
 export * from './webrtc/turn-client.js';
+export * from './webrtc/secure-offer.js';

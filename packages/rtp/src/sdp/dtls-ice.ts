@@ -116,6 +116,30 @@ export function readRemoteIce(
   };
 }
 
+/**
+ * The remote DTLS parameters of an ANSWER to our `actpass` offer (RFC 5763 §5): `active`
+ * makes us the DTLS server, `passive` the client; `actpass` or `holdconn` are invalid.
+ */
+export function readAnswerDtls(
+  session: SessionDescription,
+  media: MediaDescription,
+): NegotiatedDtls | string {
+  const fp = media.fingerprint ?? session.fingerprint;
+  if (fp === undefined) return 'DTLS answer without a=fingerprint';
+  const remoteFingerprint = normaliseFingerprint(String(fp.type), String(fp.hash));
+  if (remoteFingerprint === undefined) return 'unsupported a=fingerprint';
+  const setup = String(media.setup ?? session.setup ?? 'active').toLowerCase();
+  if (setup === 'active') return { remoteFingerprint, role: 'server' };
+  if (setup === 'passive') return { remoteFingerprint, role: 'client' };
+  return `invalid a=setup:${setup} in an answer`;
+}
+
+/** Add our fingerprint and `a=setup:actpass` (RFC 5763 §5: the offerer says actpass) to an offer's m-line. */
+export function writeOfferDtlsAttributes(media: MediaDescription, dtls: LocalDtlsOptions): void {
+  media.fingerprint = { type: dtls.fingerprint.algorithm, hash: dtls.fingerprint.value };
+  media.setup = 'actpass';
+}
+
 /** Add our fingerprint/setup (RFC 8842 §5) to the answer's m-line. */
 export function writeDtlsAttributes(
   media: MediaDescription,

@@ -17,6 +17,7 @@ import { choosePtime, parseRemoteSdp, readRemoteTransport } from './remote-media
 import { buildAudioMedia, resolveLocalOptions, writeSession } from './sdp-writer.js';
 import type { WrittenFormat } from './sdp-writer.js';
 import { codecInfoFor, localOpusFmtp } from './sdp-answer.js';
+import { readAnswerDtls, readRemoteIce, writeIceAttributes, writeOfferDtlsAttributes } from './dtls-ice.js';
 import type { AnswerResult, LocalMediaOptions, NegotiatedMedia, OfferState } from './types.js';
 
 /** telephone-event payload types we offer (common defaults: 101 at 8 kHz, 110 at 48 kHz). */
@@ -28,6 +29,9 @@ const TE_PT_48000 = 110;
  * plus telephone-event at each clock rate in use (RFC 4733 §7.1.1).
  * `srtp: 'mandatory'` offers RTP/SAVP with one a=crypto per supported suite; `optional`
  * and `off` offer RTP/AVP. a=rtcp-mux is offered only when `rtcpMux: true`.
+ * With `local.dtls` the offer is `UDP/TLS/RTP/SAVPF` with our fingerprint, `a=setup:actpass`
+ * (RFC 5763 §5), a=rtcp-mux and no a=crypto; `local.ice` adds ICE credentials/candidates
+ * and session-level `a=ice-lite` (RFC 8839).
  */
 export function createOffer(local: LocalMediaOptions): { sdp: string; state: OfferState } {
   const opts = resolveLocalOptions(local, nodeRandomBytes);
@@ -63,7 +67,8 @@ export function createOffer(local: LocalMediaOptions): { sdp: string; state: Off
       });
     }
   }
-  const secure = opts.srtp === 'mandatory';
+  const dtls = opts.dtls !== undefined;
+  const secure = !dtls && opts.srtp === 'mandatory';
   const crypto = secure
     ? SUPPORTED_SRTP_SUITES.map((suite, i) => ({
         tag: i + 1,
@@ -71,17 +76,20 @@ export function createOffer(local: LocalMediaOptions): { sdp: string; state: Off
         keyBase64: generateSdesKey(opts.randomBytes),
       }))
     : [];
-  const protocol = secure ? 'RTP/SAVP' : 'RTP/AVP';
+  const protocol = dtls ? 'UDP/TLS/RTP/SAVPF' : secure ? 'RTP/SAVP' : 'RTP/AVP';
   const line = buildAudioMedia({
     port: opts.port,
     protocol,
     formats,
     ptimeMs: opts.ptimeMs,
     direction: opts.direction,
-    rtcpMux: opts.rtcpMux === true,
+    rtcpMux: opts.rtcpMux === true || dtls,
     crypto: crypto.map((c) => formatSdesCrypto(c.tag, c.suite, c.keyBase64)),
   });
-  const sdp = writeSession(opts, [line]);
+  if (opts.dtls !== undefined) writeOfferDtlsAttributes(line, opts.dtls);
+  if (opts.ice !== undefined) writeIceAttributes(line, opts.ice);
+  const lite = opts.ice !== undefined && opts.ice.lite !== false;
+  const sdp = writeSession(opts, [line], lite ? { icelite: 'ice-lite' } : {});
   const state: OfferState = {
     sdp,
     local: Object.freeze({ ...local, sessionId: opts.sessionId, sessionVersion: opts.sessionVersion }),
@@ -156,7 +164,11 @@ function applyAnswerUnsafe(state: OfferState, answerSdp: string): AnswerResult {
       tag: ours.tag,
     };
   }
-  const rtcpMux = transport.rtcpMuxOffered && state.local.rtcpMux === true;
+  const dtlsOffered = state.local.dtls !== undefined && state.protocol === 'UDP/TLS/RTP/SAVPF';
+  const dtls = dtlsOffered ? readAnswerDtls(session, line) : undefined;
+  if (typeof dtls === 'string') return { ok: false, status: 488, reason: dtls };
+  const ice = state.local.ice === undefined ? undefined : readRemoteIce(session, line, state.local.ice);
+  const rtcpMux = transport.rtcpMuxOffered && (state.local.rtcpMux === true || dtlsOffered);
   const media: NegotiatedMedia = {
     remoteAddress: transport.address,
     remotePort: transport.port,
@@ -174,5 +186,7 @@ function applyAnswerUnsafe(state: OfferState, answerSdp: string): AnswerResult {
     media.dtmfClockRate = te.clockRate;
   }
   if (crypto !== undefined) media.crypto = crypto;
+  if (dtls !== undefined) media.dtls = dtls;
+  if (ice !== undefined) media.ice = ice;
   return { ok: true, sdp: state.sdp, media };
 }

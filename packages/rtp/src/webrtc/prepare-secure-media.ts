@@ -160,32 +160,14 @@ async function prepareOn(
       return { ok: false, status: 488, reason: `TURN permission failed: ${String(err)}` };
     }
   }
-  const ice =
-    media.ice === undefined
-      ? undefined
-      : new IceLiteAgent({
-          localUfrag: creds.ufrag,
-          localPwd: creds.pwd,
-          remoteUfrag: media.ice.remoteUfrag,
-        });
-  const transport = new SecureMediaTransport({
+  const started = startSecureMedia({
     socket,
-    remote: { address: media.remoteAddress, port: media.remotePort },
-    ...(ice ? { ice } : {}),
-  });
-  const dtls = new DtlsTransport({
-    role: media.dtls.role,
+    media: { ...media, dtls: media.dtls },
     certificate,
-    remoteFingerprint: media.dtls.remoteFingerprint,
-    send: (d) => transport.sendDtls(d),
-    ...(opts.handshakeTimeoutMs !== undefined ? { timeoutMs: opts.handshakeTimeoutMs } : {}),
+    localIce: creds,
+    ...(opts.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: opts.handshakeTimeoutMs } : {}),
   });
-  transport.setDtlsHandler((d) => dtls.handleRecord(d));
-  const ready = dtls.start().then((keys) => {
-    transport.openMedia();
-    return keys;
-  });
-  ready.catch(() => undefined); // the caller observes it; avoid an unhandled rejection meanwhile
+  const { transport, ready, ice } = started;
   return {
     ok: true,
     answerSdp: answer.sdp,
@@ -197,9 +179,67 @@ async function prepareOn(
     problems,
     relay: ownedRelay,
     close: () => {
+      started.close();
+      ownedRelay?.close();
+    },
+  };
+}
+
+/** What {@link startSecureMedia} needs: negotiated media with DTLS, our cert and ICE credentials. */
+export interface StartSecureMediaOptions {
+  readonly socket: DatagramSocket;
+  readonly media: NegotiatedMedia & { readonly dtls: NonNullable<NegotiatedMedia['dtls']> };
+  readonly certificate: DtlsCertificate;
+  /** Our a=ice-ufrag/a=ice-pwd (used when `media.ice` is set). */
+  readonly localIce: { readonly ufrag: string; readonly pwd: string };
+  readonly handshakeTimeoutMs?: number;
+}
+
+/**
+ * The media half shared by answers and offers: RFC 7983 demultiplexer on `socket`,
+ * ICE-lite responder when ICE was negotiated, DTLS in the negotiated role; `ready`
+ * resolves with the SRTP keys and opens RTP on the transport.
+ */
+export function startSecureMedia(o: StartSecureMediaOptions): {
+  transport: SecureMediaTransport;
+  ready: Promise<DtlsSrtpKeys>;
+  ice: IceLiteAgent | undefined;
+  close: () => void;
+} {
+  const { media } = o;
+  const ice =
+    media.ice === undefined
+      ? undefined
+      : new IceLiteAgent({
+          localUfrag: o.localIce.ufrag,
+          localPwd: o.localIce.pwd,
+          remoteUfrag: media.ice.remoteUfrag,
+        });
+  const transport = new SecureMediaTransport({
+    socket: o.socket,
+    remote: { address: media.remoteAddress, port: media.remotePort },
+    ...(ice ? { ice } : {}),
+  });
+  const dtls = new DtlsTransport({
+    role: media.dtls.role,
+    certificate: o.certificate,
+    remoteFingerprint: media.dtls.remoteFingerprint,
+    send: (d) => transport.sendDtls(d),
+    ...(o.handshakeTimeoutMs !== undefined ? { timeoutMs: o.handshakeTimeoutMs } : {}),
+  });
+  transport.setDtlsHandler((d) => dtls.handleRecord(d));
+  const ready = dtls.start().then((keys) => {
+    transport.openMedia();
+    return keys;
+  });
+  ready.catch(() => undefined); // the caller observes it; avoid an unhandled rejection meanwhile
+  return {
+    transport,
+    ready,
+    ice,
+    close: () => {
       dtls.close();
       transport.close();
-      ownedRelay?.close();
     },
   };
 }
