@@ -229,15 +229,9 @@ describe('registration variants with Kamailio', () => {
       await daemon.stop();
     });
 
-    // KNOWN BUG (packages/daemon, fixed by nobody yet): outbound TLS needs no client
-    // certificate (RFC 3261 §26.2.1: the UA verifies the server; the registrar authenticates
-    // the UA by digest), but Daemon.transports() skips the TLS transport unless both
-    // sip.tls.cert_file and sip.tls.key_file are set (and config/load.ts leaves 'tls' out of
-    // the default listen_transports), so SIP_TRANSPORT=tls with only SIP_TLS_CA_FILE fails at
-    // once with "SIP registration failed: transport error: Service Unavailable" (cause
-    // transport, synthetic 503 "no tls transport configured"), retried forever; --check-config
-    // does not flag the combination.
-    it.fails('a client-only daemon (CA file, no certificate of its own) registers over TLS', async () => {
+    // Outbound TLS needs no client certificate (RFC 3261 §26.2.1: the UA verifies the server;
+    // the registrar authenticates the UA by digest).
+    it('a client-only daemon (CA file, no certificate of its own) registers over TLS', async () => {
       const daemon = await register('daemon-tls-ca-only', kamailio, {
         SIP_USERNAME: 'alice',
         SIP_PASSWORD: 'alicepw',

@@ -116,24 +116,18 @@ describe('more sipp scenarios against the daemon', () => {
     await noCallLeft(plain);
   });
 
-  // KNOWN GAP (packages/daemon, fixed by nobody yet): the dialog emits 'info' but
-  // CallManager never listens to it, so an INFO "Signal=5" digit is answered 200 and then
-  // ignored: not read back by the echo test, not counted in voice_assistant_dtmf_digits_total
-  // (only source="rfc4733" exists). Issue 3 lists "INFO (application/dtmf-relay)".
-  it.fails(
-    'the INFO digit reaches the application (counted in voice_assistant_dtmf_digits_total)',
-    async () => {
-      const before = await plain.text('/metrics');
-      const count = (m: string): number =>
-        [...m.matchAll(/^voice_assistant_dtmf_digits_total(?:\{[^}]*\})? (\d+)/gm)].reduce(
-          (s, x) => s + Number(x[1]),
-          0,
-        );
-      const r = await scenario('info-dtmf', plain, 20, 'info-dtmf-2');
-      expect(r.exitCode).toBe(0);
-      expect(count(await plain.text('/metrics'))).toBeGreaterThan(count(before));
-    },
-  );
+  // The call manager reads INFO application/dtmf-relay digits (as PBXs send them without RFC 4733).
+  it('the INFO digit reaches the application (counted in voice_assistant_dtmf_digits_total)', async () => {
+    const before = await plain.text('/metrics');
+    const count = (m: string): number =>
+      [...m.matchAll(/^voice_assistant_dtmf_digits_total(?:\{[^}]*\})? (\d+)/gm)].reduce(
+        (s, x) => s + Number(x[1]),
+        0,
+      );
+    const r = await scenario('info-dtmf', plain, 20, 'info-dtmf-2');
+    expect(r.exitCode).toBe(0);
+    expect(count(await plain.text('/metrics'))).toBeGreaterThan(count(before));
+  });
 
   it('MESSAGE outside a dialog is answered cleanly (405 with Allow today), not ignored', async () => {
     const r = await scenario('message', plain);
@@ -144,11 +138,9 @@ describe('more sipp scenarios against the daemon', () => {
     expect(res!.split('\r\n')[0]).toMatch(/^SIP\/2\.0 (200|202|405|415) /);
   });
 
-  // KNOWN DEVIATION (packages/sip-stack, fixed by nobody yet): RFC 3261 §8.2.1 / §20.5 - a
-  // 405 carries an Allow header listing the methods the UAS supports; the daemon's 405 to
-  // MESSAGE lists MESSAGE itself in Allow ("INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE,
-  // MESSAGE"), and OPTIONS advertises MESSAGE too, although every MESSAGE is refused.
-  it.fails('a 405 to MESSAGE does not list MESSAGE in its Allow header', async () => {
+  // RFC 3261 §8.2.1 / §20.5: a 405 carries Allow listing what the UAS supports; MESSAGE is
+  // listed only when the application handles it (the daemon refuses it).
+  it('a 405 to MESSAGE does not list MESSAGE in its Allow header', async () => {
     const r = await scenario('message', plain, 20, 'message-2');
     const [res] = received(r.trace);
     expect(res!.split('\r\n')[0]).toMatch(/^SIP\/2\.0 405 /);

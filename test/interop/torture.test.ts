@@ -192,7 +192,6 @@ const CASES: Record<string, Case> = {
     section: '3.3.6',
     outcome: st(415, { accept: /application\/sdp/ }),
     why: 'body of unknown type application/unknownformat: 415 with Accept: application/sdp (RFC 3261 §8.2.3)',
-    bug: 'the daemon answers 488 Not Acceptable Here (call-manager: "an SDP offer is required") instead of 415 with Accept',
   },
   regaut01: {
     section: '3.3.7',

@@ -21,7 +21,7 @@ import { dialogId } from './dialog/dialog-id.js';
 import { IncomingCall } from './user-agent/incoming-call.js';
 import type { ResolvedUserAgentOptions, UserAgentOptions } from './user-agent/options.js';
 import { resolveUserAgentOptions } from './user-agent/options.js';
-import { ALLOW_VALUE, checkRequest } from './user-agent/core-checks.js';
+import { ALLOW_VALUE, ALLOW_WITH_MESSAGE, checkRequest } from './user-agent/core-checks.js';
 import { createTransports } from './user-agent/transports.js';
 import { UserAgentHost } from './user-agent/user-agent-host.js';
 import type { RegistrationOptions } from './registration/registration.js';
@@ -215,7 +215,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
         // RFC 3261 §11.2: capabilities.
         return this.reply(tx, 200, {
           headers: [
-            { name: 'Allow', value: ALLOW_VALUE },
+            { name: 'Allow', value: this.listenerCount('message') > 0 ? ALLOW_WITH_MESSAGE : ALLOW_VALUE },
             { name: 'Accept', value: 'application/sdp' },
           ],
         });

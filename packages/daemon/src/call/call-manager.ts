@@ -166,9 +166,16 @@ export class CallManager {
     if (this.calls.size >= cfg.sip.maxConcurrentCalls)
       return refuse(503, 'Service Unavailable', 'busy', [{ name: 'Retry-After', value: '5' }]);
     const ctype = inc.contentType?.split(';')[0]?.trim().toLowerCase();
-    if (inc.body.length === 0 || ctype !== 'application/sdp')
+    // RFC 3261 §21.4.13 / §8.2.3: a body we cannot read is 415 with what we accept.
+    if (inc.body.length > 0 && ctype !== 'application/sdp')
+      return refuse(415, 'Unsupported Media Type', 'rejected', [
+        { name: 'Accept', value: 'application/sdp' },
+      ]);
+    // An offerless INVITE (the offer would come in our 2xx, the answer in the ACK) is not
+    // supported yet: refuse it with a reason rather than answer without media.
+    if (inc.body.length === 0)
       return refuse(488, 'Not Acceptable Here', 'rejected', [
-        { name: 'Warning', value: '399 voice-assistant "an SDP offer is required"' },
+        { name: 'Warning', value: '399 voice-assistant "an SDP offer in the INVITE is required"' },
       ]);
 
     const call = this.newCall(
@@ -416,6 +423,13 @@ export class CallManager {
     }
     this.attachSession(call);
     dialog.on('bye', () => this.end(call, 'remote-bye'));
+    dialog.on('info', (req: SipRequest) => {
+      const digit = infoDigit(req);
+      if (!digit) return;
+      this.deps.metrics.dtmfTotal.inc({ source: 'info' });
+      call.recorder?.event('dtmf', { digit, source: 'info' });
+      call.app?.onDtmf(digit);
+    });
     dialog.on('terminated', (e: { reason: string }) => this.end(call, endReasonOf(e.reason)));
     dialog.on('reinvite', (req: SipRequest, respond: ReinviteResponder) =>
       handleReoffer(call, this.account(call.account), req, respond, (m) => this.rebuildSession(call, m)),
@@ -538,6 +552,25 @@ export class CallManager {
     m.rtpJitter.observe({ account }, stats.jitterMs / 1000);
     m.rtpMos.observe({ account }, stats.mos);
   }
+}
+
+/**
+ * The digit of a SIP INFO DTMF (`application/dtmf-relay`: `Signal=5`, or `application/dtmf`:
+ * `5`), as Cisco/Asterisk/3CX send them when RFC 4733 is not negotiated.
+ */
+export function infoDigit(req: SipRequest): string | undefined {
+  const ctype = (req.headers.find((h) => h.name === 'Content-Type')?.value ?? '')
+    .split(';')[0]
+    ?.trim()
+    .toLowerCase();
+  const body = req.body.toString('utf8');
+  let signal: string | undefined;
+  if (ctype === 'application/dtmf-relay') signal = /^\s*Signal\s*=\s*(\S+)/im.exec(body)?.[1];
+  else if (ctype === 'application/dtmf') signal = body.trim();
+  if (signal === undefined) return undefined;
+  if (signal === '10') return '*';
+  if (signal === '11') return '#';
+  return /^[0-9*#A-Da-d]$/.test(signal) ? signal.toUpperCase() : undefined;
 }
 
 function bracket(host: string): string {

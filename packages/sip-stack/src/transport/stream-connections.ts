@@ -71,8 +71,12 @@ export class StreamConnections {
       }
       this.handlers?.onParsed(item, remote);
     }
-    // The message boundary is lost after a fatal framing error: close the connection.
-    if (framer.failed) socket.destroy();
+    // The message boundary is lost after a fatal framing error: close the connection, but
+    // let the error response written above (400/513, RFC 3261 §18.3) leave first.
+    if (framer.failed && !socket.destroyed && !socket.writableEnded) {
+      socket.end();
+      setTimeout(() => socket.destroy(), 2000).unref();
+    }
   }
 
   /**

@@ -18,8 +18,14 @@ export const ALLOWED_METHODS: readonly string[] = [
   'MESSAGE',
 ];
 
-/** The Allow header value. */
-export const ALLOW_VALUE = ALLOWED_METHODS.join(', ');
+/**
+ * The Allow header value (RFC 3261 §20.5). MESSAGE is handled only when the application
+ * listens for it, so it is left out here and added by the UA when it does.
+ */
+export const ALLOW_VALUE = ALLOWED_METHODS.filter((m) => m !== 'MESSAGE').join(', ');
+
+/** Allow with MESSAGE when the application handles it. */
+export const ALLOW_WITH_MESSAGE = ALLOWED_METHODS.join(', ');
 
 /** The result of a failed check: status, reason and headers for the response. */
 export interface CheckFailure {
