@@ -83,6 +83,25 @@ describe('DTLS handshake between two werift endpoints', () => {
     server.close();
   }, 20000);
 
+  it('hostile DTLS-range datagrams never throw', async () => {
+    const cert = await createDtlsCertificate();
+    const t = new DtlsTransport({
+      role: 'server',
+      certificate: cert,
+      remoteFingerprint: cert.fingerprint,
+      send: () => undefined,
+    });
+    void t.start().catch(() => undefined);
+    for (let i = 0; i < 500; i++) {
+      const b = Buffer.alloc(1 + (i % 120));
+      for (let j = 0; j < b.length; j++) b[j] = (i * 31 + j * 7) & 0xff;
+      b[0] = 20 + (i % 44);
+      expect(() => t.handleRecord(b)).not.toThrow();
+    }
+    await new Promise((r) => setImmediate(r));
+    t.close();
+  });
+
   it('a certificate that does not match a=fingerprint is refused (RFC 5763 §5)', async () => {
     const [certA, certB, other] = await Promise.all([
       createDtlsCertificate(),

@@ -46,8 +46,11 @@ describe('IceLiteAgent (RFC 8445 §2.5, §7.3)', () => {
 
   it('USE-CANDIDATE from the controlling agent nominates the source', () => {
     const a = agent();
+    expect(a.isValidated(from)).toBe(false);
     expect(a.handle(check('loc1:rem1', 'localpassword0123456789', true), from).nominated).toEqual(from);
     expect(a.nominated).toEqual(from);
+    expect(a.isValidated(from)).toBe(true);
+    expect(a.isValidated({ address: '127.0.0.9', port: 5000 })).toBe(false);
   });
 
   it('drops wrong username, wrong password and garbage', () => {

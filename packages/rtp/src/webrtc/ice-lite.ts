@@ -64,6 +64,8 @@ export function candidatePriority(
 /** The responder half of ICE (ICE-lite, always controlled: RFC 8445 §6.1.1). */
 export class IceLiteAgent {
   private nominatedRemote: TransportAddress | undefined;
+  /** Sources that passed a connectivity check (RFC 8445 §7.3: valid pairs), bounded. */
+  private readonly validSources = new Set<string>();
   private readonly key: Buffer;
   /** Valid checks answered (statistics). */
   checks = 0;
@@ -75,6 +77,11 @@ export class IceLiteAgent {
   /** The pair the controlling agent nominated, once it has. */
   get nominated(): TransportAddress | undefined {
     return this.nominatedRemote;
+  }
+
+  /** True when `from` sent us a valid, authenticated check (a valid pair, RFC 8445 §7.3.1.4). */
+  isValidated(from: TransportAddress): boolean {
+    return this.validSources.has(`${from.address}:${from.port}`);
   }
 
   /**
@@ -93,6 +100,7 @@ export class IceLiteAgent {
     if (!verifyIntegrity(datagram, this.key)) return {};
     if (getAttribute(msg, StunAttr.FINGERPRINT) !== undefined && !verifyFingerprint(datagram)) return {};
     this.checks++;
+    if (this.validSources.size < 32) this.validSources.add(`${from.address}:${from.port}`);
     const attributes: StunAttribute[] = [
       {
         type: StunAttr.XOR_MAPPED_ADDRESS,

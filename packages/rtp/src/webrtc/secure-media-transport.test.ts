@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeNetwork } from '../testing/fake-socket.js';
+import { IceLiteAgent } from './ice-lite.js';
 import { SecureMediaTransport } from './secure-media-transport.js';
 
 const RTP = Buffer.from([0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1]);
@@ -32,5 +33,21 @@ describe('SecureMediaTransport (RFC 7983 demultiplexing)', () => {
     t.close();
     peer.send(RTP, 4000, '127.0.0.1');
     expect(rtpIn).toHaveLength(1);
+  });
+
+  it('with ICE, takes DTLS only from checked sources or the signalled default candidate', () => {
+    const net = new FakeNetwork();
+    const ours = net.bind('127.0.0.1', 4000);
+    const peer = net.bind('127.0.0.1', 5000);
+    const spoofer = net.bind('127.0.0.9', 5000);
+    const ice = new IceLiteAgent({ localUfrag: 'a', localPwd: 'p'.repeat(22), remoteUfrag: 'b' });
+    const t = new SecureMediaTransport({ socket: ours, remote: { address: '127.0.0.1', port: 5000 }, ice });
+    const dtlsIn: string[] = [];
+    t.setDtlsHandler(() => dtlsIn.push('x'));
+    spoofer.send(DTLS, 4000, '127.0.0.1');
+    expect(dtlsIn).toHaveLength(0);
+    peer.send(DTLS, 4000, '127.0.0.1');
+    expect(dtlsIn).toHaveLength(1);
+    t.close();
   });
 });

@@ -25,6 +25,10 @@ export function classifyDatagram(buf: Buffer): DemuxClass {
   return 'other';
 }
 
+function sameAddress(a: TransportAddress, b: TransportAddress): boolean {
+  return a.address === b.address && a.port === b.port;
+}
+
 /** Options of {@link SecureMediaTransport}. */
 export interface SecureMediaTransportOptions {
   /** The bound UDP socket (from `PortAllocator`), or a TURN client's `relayedSocket`; attached to, never closed. */
@@ -88,6 +92,11 @@ export class SecureMediaTransport implements DatagramSocket {
         return;
       }
       case 'dtls':
+        // With ICE, DTLS only from a source the peer proved with a check (RFC 8445 §7.3) or
+        // its signalled default candidate (both sides lite: no checks at all, RFC 8445 §2.5):
+        // a spoofed record from elsewhere must not be able to abort the handshake.
+        if (this.o.ice !== undefined && !this.o.ice.isValidated(from) && !sameAddress(from, this.o.remote))
+          return void this.dropped++;
         // RFC 5764 §5.1.2 no ICE: DTLS comes from the media peer; answer where it came from.
         if (this.o.ice === undefined) this.current = from;
         if (this.dtlsHandler) this.dtlsHandler(msg);
