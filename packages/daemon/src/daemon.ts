@@ -7,8 +7,15 @@ import { PromptLibrary } from './audio/prompts.js';
 import { CallManager } from './call/call-manager.js';
 import { MediaTicker } from './call/media-ticker.js';
 import type { AccountConfig, DaemonConfig } from './config/index.js';
-import { HttpServer } from './http/server.js';
-import { callsApi } from './http/calls-api.js';
+import { HttpError, HttpServer } from './http/server.js';
+import { callsApi, type TwilioOutbound } from './http/calls-api.js';
+import { createCallApp } from './apps/factory.js';
+import {
+  TwilioApiError,
+  TwilioNotConfiguredError,
+  TwilioProvider,
+  twilioDialTarget,
+} from './twilio/index.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics/metrics.js';
 import { scheduleRetention, type RetentionHandle } from './recording/index.js';
@@ -73,6 +80,7 @@ export class Daemon {
   private calls?: CallManager;
   private readonly accounts = new Map<string, AccountRuntime>();
   private readonly providers = new Map<string, ProviderSet>();
+  private twilio?: TwilioProvider;
   private retention?: RetentionHandle;
   private draining = false;
   private started = false;
@@ -143,7 +151,29 @@ export class Daemon {
         }),
       },
     });
-    this.http.addRoutes(callsApi(() => this.calls));
+    this.twilio = new TwilioProvider({
+      config: cfg,
+      logger: this.log.child({ component: 'twilio' }),
+      metrics: this.metrics,
+      ticker,
+      account: cfg.sip.accounts[0]?.name ?? 'twilio',
+      otherActiveCalls: () => this.calls?.calls.size ?? 0,
+      // Twilio calls reach the same assistant (or echo test) as SIP calls.
+      createApp: (port, control, meta) => {
+        const account = this.config.sip.accounts.find((a) => a.name === meta.account);
+        return createCallApp({
+          port,
+          control,
+          account,
+          providers: account ? this.providers.get(account.name) : undefined,
+          prompts,
+          metrics: this.metrics,
+          log: this.log.child({ provider: 'twilio', callSid: meta.callSid }),
+        }).app;
+      },
+    });
+    this.twilio.attach(this.http);
+    this.http.addRoutes(callsApi(() => this.calls, this.twilioOutbound()));
     this.httpPort = await this.http.listen();
     this.log.info(
       { port: this.httpPort },
@@ -264,7 +294,8 @@ export class Daemon {
       accountStatus(a.config, a.registration, a.registeredAt),
     );
     const primary = accounts.find((a) => a.server !== null) ?? accounts[0];
-    const calls = [...(this.calls?.calls.values() ?? [])].map((c) => c.summary());
+    const sipCalls = [...(this.calls?.calls.values() ?? [])].map((c) => c.summary());
+    const calls: object[] = [...sipCalls, ...(this.twilio?.activeCalls() ?? [])];
     return {
       status: this.draining ? 'draining' : overallStatus(accounts),
       sip_server: primary?.server ?? null,
@@ -276,22 +307,62 @@ export class Daemon {
         ...accounts
           .filter((a) => a.status === 'failed')
           .map((a) => `account ${a.name}: registration failed (${a.last_error?.message ?? 'unknown'})`),
-        ...calls.flatMap((c) => c.warnings.map((w) => `call ${c.id}: ${w}`)),
+        ...sipCalls.flatMap((c) => c.warnings.map((w) => `call ${c.id}: ${w}`)),
       ],
       accounts,
       listen: this.ua?.boundAddresses ?? [],
+      telephony: {
+        provider: this.config.telephony.provider,
+        fallback: this.config.telephony.fallback ?? null,
+      },
+      twilio: this.twilio?.status(),
     };
   }
 
   private readiness(): { ready: boolean; reason?: string } {
     if (!this.started) return { ready: false, reason: 'starting' };
     if (this.draining) return { ready: false, reason: 'draining' };
+    // With Twilio as the provider, SIP registrations are not what takes the calls.
+    if (this.config.telephony.provider === 'twilio') return { ready: true };
     const waiting = [...this.accounts.values()].filter(
       (a) => a.registration && a.registration.state !== 'registered',
     );
     if (waiting.length > 0)
       return { ready: false, reason: `not registered: ${waiting.map((a) => a.config.name).join(', ')}` };
     return { ready: true };
+  }
+
+  /**
+   * Outbound calls through Twilio: always with `TELEPHONY_PROVIDER=twilio`; with
+   * `TELEPHONY_FALLBACK=twilio` while SIP is unusable (no account registered).
+   */
+  private twilioOutbound(): TwilioOutbound {
+    return {
+      wanted: () => {
+        const t = this.config.telephony;
+        if (t.provider === 'twilio') return true;
+        if (t.fallback !== 'twilio') return false;
+        const regs = [...this.accounts.values()].filter((a) => a.registration);
+        return regs.length === 0
+          ? !this.config.sip.accounts.some((a) => a.server)
+          : regs.every((a) => a.registration?.state !== 'registered');
+      },
+      place: async (to) => {
+        const twilio = this.twilio;
+        if (!twilio) throw new HttpError(503, 'Twilio is not set up');
+        const e164 = twilioDialTarget(to);
+        if (!e164)
+          throw new HttpError(422, `"${to}" is not a phone number: extensions exist only on the PBX`);
+        try {
+          const { sid } = await twilio.placeCall({ to: e164 });
+          return { id: sid, provider: 'twilio', state: 'dialing', to: e164 };
+        } catch (err) {
+          if (err instanceof TwilioNotConfiguredError) throw new HttpError(503, err.message);
+          if (err instanceof TwilioApiError) throw new HttpError(err.retryable ? 503 : 400, err.message);
+          throw err;
+        }
+      },
+    };
   }
 
   countError(type: string, account = ''): void {
@@ -330,6 +401,7 @@ export class Daemon {
       [...this.accounts.values()].map((a) => a.registration?.unregister().catch(() => undefined)),
     );
     this.retention?.stop();
+    await this.twilio?.close();
     await this.ua?.stop();
     await this.http?.close();
     this.started = false;

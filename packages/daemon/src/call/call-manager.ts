@@ -10,8 +10,7 @@ import type {
   SipRequest,
   UserAgent,
 } from '@voice-assistant/sip-stack';
-import { AssistantApp } from '../apps/assistant.js';
-import { EchoTestApp } from '../apps/echo-test.js';
+import { createCallApp } from '../apps/factory.js';
 import type { MediaPort } from '../apps/types.js';
 import type { PromptLibrary } from '../audio/prompts.js';
 import type { AccountConfig, DaemonConfig } from '../config/index.js';
@@ -394,33 +393,25 @@ export class CallManager {
     };
     const account = this.account(call.account);
     const providers = account ? this.deps.providers(account.name) : undefined;
-    if (providers && account) {
-      const persona = call.prompt
-        ? { ...account, assistant: { ...account.assistant, systemPrompt: call.prompt } }
-        : account;
-      const assistant = new AssistantApp(
-        port,
-        providers,
-        persona,
-        this.control(call),
-        this.deps.prompts,
-        this.deps.metrics,
-        call.log,
-      );
-      assistant.onTranscript = (line) =>
+    const choice = createCallApp({
+      port,
+      control: this.control(call),
+      account,
+      providers,
+      prompts: this.deps.prompts,
+      metrics: this.deps.metrics,
+      log: call.log,
+      prompt: call.prompt,
+      onTranscript: (line) =>
         call.recorder?.transcript({
           role: line.role === 'user' ? 'caller' : 'assistant',
           text: line.text,
           atMs: line.atMs,
-        });
-      call.app = assistant;
-      call.appKind = 'assistant';
-    } else {
-      call.app = new EchoTestApp(port, this.deps.prompts, call.log, () =>
-        this.deps.metrics.dtmfTotal.inc({ source: 'rfc4733' }),
-      );
-      call.appKind = 'echo-test';
-    }
+        }),
+      onEchoDigit: () => this.deps.metrics.dtmfTotal.inc({ source: 'rfc4733' }),
+    });
+    call.app = choice.app;
+    call.appKind = choice.kind;
     this.attachSession(call);
     dialog.on('bye', () => this.end(call, 'remote-bye'));
     dialog.on('info', (req: SipRequest) => {
@@ -461,7 +452,7 @@ export class CallManager {
     const session = call.session;
     if (!session) return;
     session.on('frame', (pcm: Int16Array) => {
-      call.recorder?.caller(pcm);
+      call.recorder?.caller(pcm, call.media?.codec.sampleRate);
       call.app?.onFrame(pcm);
     });
     session.on('dtmf', (e: { digit: string; source: string }) => {

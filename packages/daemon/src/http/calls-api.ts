@@ -17,8 +17,18 @@ function field(body: unknown, name: string): string | undefined {
  * - `GET /calls` (in progress, then recently ended), `GET /calls/:id` (progress and outcome);
  * - `DELETE /calls/:id`: CANCEL before the answer, BYE after it;
  * - `POST /calls/:id/transfer` `{ "target": "200" }`: blind transfer (REFER).
+ * With `TELEPHONY_PROVIDER=twilio`, or `TELEPHONY_FALLBACK=twilio` while SIP is unusable,
+ * `POST /calls` goes through Twilio's REST API instead.
  */
-export function callsApi(calls: () => CallManager | undefined): HttpRoute[] {
+/** Outbound calls through Twilio (provider or fallback), when wanted. */
+export interface TwilioOutbound {
+  /** True when this call should go through Twilio. */
+  wanted(): boolean;
+  /** Places the call; resolves with what to answer (202). */
+  place(to: string): Promise<object>;
+}
+
+export function callsApi(calls: () => CallManager | undefined, twilio?: TwilioOutbound): HttpRoute[] {
   const manager = (): CallManager => {
     const m = calls();
     if (!m) throw new HttpError(503, 'not started');
@@ -37,6 +47,10 @@ export function callsApi(calls: () => CallManager | undefined): HttpRoute[] {
         const body = await readJsonBody(req);
         const to = field(body, 'to');
         if (!to) throw new HttpError(400, 'body must be JSON with "to" (extension, number or SIP URI)');
+        if (twilio?.wanted()) {
+          sendJson(res, 202, await twilio.place(to));
+          return;
+        }
         try {
           const call = manager().placeCall({
             to,
