@@ -19,7 +19,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { CallRecorder } from '../recording/index.js';
 import { Call, type CallEndReason } from './call.js';
 import { callControl, targetUri } from './call-control.js';
-import { createSession, handleReoffer } from './call-media.js';
+import { createSession, handleReoffer, localMediaOptions } from './call-media.js';
 import { localAddressFor } from './local-address.js';
 import type { MediaTicker } from './media-ticker.js';
 
@@ -196,16 +196,10 @@ export class CallManager {
     if (call.ended) return; // cancelled meanwhile
     const address = cfg.sip.publicAddress ?? (await localAddressFor(inc.remote.address));
     const sessionId = String(this.sessionId++);
-    const answer = answerOffer(inc.body.toString('utf8'), {
-      address,
-      port: alloc.port,
-      codecs: [...account.codecs],
-      dtmf: true,
-      srtp: account.srtp,
-      sessionId,
-      sessionVersion: 1,
-      username: 'voice-assistant',
-    });
+    const answer = answerOffer(
+      inc.body.toString('utf8'),
+      localMediaOptions(account, { address, port: alloc.port, sessionId, version: 1 }),
+    );
     if (!answer.ok) {
       call.log.info({ reason: answer.reason }, 'no acceptable media in the offer');
       inc.reject(answer.status, {
@@ -286,16 +280,9 @@ export class CallManager {
       : (await lookup(host.split(':')[0] ?? host)).address;
     const address = cfg.sip.publicAddress ?? (await localAddressFor(remoteIp.replace(/^\[|\]$/g, '')));
     const sessionId = String(this.sessionId++);
-    const offer = createOffer({
-      address,
-      port: alloc.port,
-      codecs: [...account.codecs],
-      dtmf: true,
-      srtp: account.srtp,
-      sessionId,
-      sessionVersion: 1,
-      username: 'voice-assistant',
-    });
+    const offer = createOffer(
+      localMediaOptions(account, { address, port: alloc.port, sessionId, version: 1 }),
+    );
     call.log.info({ to: toUri, via: requestUri }, 'placing call');
     let dialog: Dialog;
     try {

@@ -1,5 +1,11 @@
 import type { Socket } from 'node:dgram';
-import { answerOffer, createCodec, RtpSession, type NegotiatedMedia } from '@voice-assistant/rtp';
+import {
+  answerOffer,
+  createCodec,
+  RtpSession,
+  type LocalMediaOptions,
+  type NegotiatedMedia,
+} from '@voice-assistant/rtp';
 import type { ReinviteResponder, SipRequest } from '@voice-assistant/sip-stack';
 import type { AccountConfig, DaemonConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
@@ -10,6 +16,27 @@ export type RtpSockets = { rtp: Socket; rtcp?: Socket | undefined };
 /** The SDP without its o= line, to tell whether our description changed (RFC 3264 §8). */
 export function withoutOrigin(sdp: string): string {
   return sdp.replace(/^o=.*$/m, '');
+}
+
+/**
+ * Our side of an offer or answer for `account`: codecs in its preference order (or the given
+ * order), RFC 4733 events, its SRTP policy, and a stable o= session id (RFC 3264 §5).
+ */
+export function localMediaOptions(
+  account: AccountConfig | undefined,
+  local: { address: string; port: number; sessionId: string; version: number },
+  codecs: readonly string[] = account?.codecs ?? ['PCMU', 'PCMA'],
+): LocalMediaOptions {
+  return {
+    address: local.address,
+    port: local.port,
+    codecs: [...new Set(codecs)],
+    dtmf: true,
+    srtp: account?.srtp ?? 'optional',
+    sessionId: local.sessionId,
+    sessionVersion: local.version,
+    username: 'voice-assistant',
+  };
 }
 
 /** The media clock runs in 10 ms steps: round the negotiated ptime to a multiple of 10 (10..60 ms). */
@@ -76,18 +103,11 @@ export function handleReoffer(
     if (req.method === 'UPDATE') return respond(200);
     return respond(200, { body: Buffer.from(local.sdp), contentType: 'application/sdp' });
   }
+  // Keep the current codec first so a re-offer does not switch codecs needlessly.
   const codecs = [call.media.codec.name, ...(account?.codecs ?? ['PCMU', 'PCMA'])];
   const offer = req.body.toString('utf8');
-  const opts = {
-    address: local.address,
-    port: local.port,
-    codecs: [...new Set(codecs)],
-    dtmf: true,
-    srtp: account?.srtp ?? 'optional',
-    sessionId: local.sessionId,
-    username: 'voice-assistant',
-  };
-  let answer = answerOffer(offer, { ...opts, sessionVersion: local.version });
+  const opts = localMediaOptions(account, local, codecs);
+  let answer = answerOffer(offer, opts);
   if (!answer.ok) {
     call.log.info({ reason: answer.reason }, 're-INVITE offer rejected, keeping the current media');
     return respond(answer.status === 400 ? 400 : 488);
