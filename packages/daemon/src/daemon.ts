@@ -115,7 +115,6 @@ export class Daemon {
       metrics: this.metrics,
       prompts,
       ports,
-      ticker,
       providers: (name) => this.providers.get(name),
       ua: () => this.ua,
     });

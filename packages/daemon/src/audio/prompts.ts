@@ -37,15 +37,22 @@ export class PromptLibrary {
     return pcm;
   }
 
-  /** Prompt `name` cut into frames of `samplesPerFrame` (the last one zero-padded). */
+  /**
+   * Prompt `name` cut into frames of `samplesPerFrame`: views into the cached audio (no
+   * copy per call), the last one zero-padded. Frames are shared: callers must not write to them.
+   */
   frames(name: string, rate: number, samplesPerFrame: number): Int16Array[] {
     const pcm = this.pcm(name, rate);
     if (!pcm) return [];
     const out: Int16Array[] = [];
     for (let off = 0; off < pcm.length; off += samplesPerFrame) {
-      const f = new Int16Array(samplesPerFrame);
-      f.set(pcm.subarray(off, Math.min(pcm.length, off + samplesPerFrame)));
-      out.push(f);
+      if (off + samplesPerFrame <= pcm.length) {
+        out.push(pcm.subarray(off, off + samplesPerFrame));
+        continue;
+      }
+      const last = new Int16Array(samplesPerFrame);
+      last.set(pcm.subarray(off));
+      out.push(last);
     }
     return out;
   }

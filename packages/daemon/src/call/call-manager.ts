@@ -1,7 +1,18 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { ProviderSet } from '@voice-assistant/ai-pipeline';
-import { answerOffer, applyAnswer, createOffer, type PortAllocator } from '@voice-assistant/rtp';
+import {
+  answerOffer,
+  applyAnswer,
+  createDtlsCertificate,
+  createOffer,
+  offersDtlsSrtp,
+  prepareSecureMedia,
+  sharedMediaClock,
+  type AnswerResult,
+  type DtlsCertificate,
+  type PortAllocator,
+} from '@voice-assistant/rtp';
 import type {
   Dialog,
   IncomingCall,
@@ -11,7 +22,7 @@ import type {
   UserAgent,
 } from '@voice-assistant/sip-stack';
 import { createCallApp } from '../apps/factory.js';
-import type { MediaPort } from '../apps/types.js';
+import type { CallApp, MediaPort } from '../apps/types.js';
 import type { PromptLibrary } from '../audio/prompts.js';
 import type { AccountConfig, DaemonConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
@@ -19,9 +30,14 @@ import type { Metrics } from '../metrics/metrics.js';
 import { CallRecorder } from '../recording/index.js';
 import { Call, type CallEndReason } from './call.js';
 import { callControl, targetUri } from './call-control.js';
-import { createSession, handleReoffer, localMediaOptions } from './call-media.js';
+import {
+  clampPtime,
+  createSession,
+  handleReoffer,
+  localMediaOptions,
+  type RtpSockets,
+} from './call-media.js';
 import { localAddressFor } from './local-address.js';
-import type { MediaTicker } from './media-ticker.js';
 
 export interface CallManagerDeps {
   readonly config: () => DaemonConfig;
@@ -29,7 +45,6 @@ export interface CallManagerDeps {
   readonly metrics: Metrics;
   readonly prompts: PromptLibrary;
   readonly ports: PortAllocator;
-  readonly ticker: MediaTicker;
   /** AI providers of an account; undefined runs the echo test. */
   readonly providers: (account: string) => ProviderSet | undefined;
   /** The SIP user agent, for outbound calls. */
@@ -70,6 +85,7 @@ export class CallManager {
   /** Recordings still being finalised (awaited on shutdown). */
   private readonly closingRecordings = new Set<Promise<unknown>>();
   private sessionId = Math.floor(Date.now() / 1000);
+  private certificate?: Promise<DtlsCertificate>;
 
   constructor(private readonly deps: CallManagerDeps) {}
 
@@ -196,10 +212,30 @@ export class CallManager {
     if (call.ended) return; // cancelled meanwhile
     const address = cfg.sip.publicAddress ?? (await localAddressFor(inc.remote.address));
     const sessionId = String(this.sessionId++);
-    const answer = answerOffer(
-      inc.body.toString('utf8'),
-      localMediaOptions(account, { address, port: alloc.port, sessionId, version: 1 }),
-    );
+    const offerText = inc.body.toString('utf8');
+    const local = localMediaOptions(account, { address, port: alloc.port, sessionId, version: 1 });
+    let answer: AnswerResult;
+    if (account.mediaEncryption === 'dtls-srtp' && offersDtlsSrtp(offerText)) {
+      // RFC 5763/5764: DTLS-SRTP with ICE-lite on the RTP socket (rtcp-mux).
+      const r = await prepareSecureMedia(offerText, alloc.rtp, {
+        local,
+        stunServer: cfg.sip.stunServer,
+        turn: cfg.sip.turnServer
+          ? {
+              uri: cfg.sip.turnServer,
+              username: cfg.sip.turnUsername ?? '',
+              password: cfg.sip.turnPassword ?? '',
+            }
+          : undefined,
+        certificate: await this.dtlsCertificate(),
+      });
+      if (r.ok) {
+        call.secure = r;
+        for (const problem of r.problems) call.log.warn({ problem }, 'ICE candidate gathering');
+        answer = { ok: true, sdp: r.answerSdp, media: r.media };
+      } else answer = r;
+    } else answer = answerOffer(offerText, local);
+    if (call.ended) return call.secure?.close();
     if (!answer.ok) {
       call.log.info({ reason: answer.reason }, 'no acceptable media in the offer');
       inc.reject(answer.status, {
@@ -210,7 +246,8 @@ export class CallManager {
     call.media = answer.media;
     call.local = { address, port: alloc.port, sessionId, version: 1, sdp: answer.sdp };
     call.sockets = { rtp: alloc.rtp, rtcp: alloc.rtcp };
-    call.session = createSession(answer.media, call.sockets, cfg, call.log);
+    call.session = createSession(answer.media, this.mediaSockets(call), cfg, call.log);
+    if (call.secure) this.awaitDtls(call, call.secure);
     if (cfg.sip.answerDelayMs > 0) {
       inc.progress(180);
       await new Promise((r) => setTimeout(r, cfg.sip.answerDelayMs));
@@ -326,6 +363,39 @@ export class CallManager {
     this.confirm(call);
   }
 
+  /** The sockets RTP runs on: the DTLS-SRTP transport when the call is secured that way. */
+  private mediaSockets(call: Call): RtpSockets {
+    if (call.secure) return { rtp: call.secure.transport };
+    return call.sockets as RtpSockets;
+  }
+
+  /** Installs the DTLS-SRTP keys when the handshake completes; ends the call if it fails. */
+  private awaitDtls(call: Call, secure: NonNullable<Call['secure']>): void {
+    const release = call.releasePorts;
+    call.releasePorts = () => {
+      secure.close();
+      release?.();
+    };
+    secure.ready.then(
+      (keys) => {
+        call.srtpKeys = keys;
+        call.session?.setSrtp(keys); // synchronously: no RTP passes before this
+        call.log.info({ suite: keys.suite }, 'DTLS-SRTP established');
+      },
+      (err: unknown) => {
+        call.log.warn({ err }, 'DTLS-SRTP handshake failed: hanging up');
+        this.deps.metrics.errorsTotal.inc({ error_type: 'dtls', account: call.account });
+        void this.hangup(call, 'failed');
+      },
+    );
+  }
+
+  /** One self-signed DTLS certificate for the process (creating one takes ~50 ms). */
+  private dtlsCertificate(): Promise<DtlsCertificate> {
+    this.certificate ??= createDtlsCertificate();
+    return this.certificate;
+  }
+
   /** RTP/RTCP ports for the call, or undefined (logged and counted) when the range is exhausted. */
   private async allocatePorts(
     call: Call,
@@ -412,10 +482,10 @@ export class CallManager {
     dialog.on('reinvite', (req: SipRequest, respond: ReinviteResponder) =>
       handleReoffer(call, this.account(call.account), req, respond, (m) => this.rebuildSession(call, m)),
     );
-    session.start();
     const app = call.app;
+    call.stopTicker = this.tickApp(call, app);
+    session.start();
     app.start();
-    call.stopTicker = this.deps.ticker.add(() => app.tick());
     call.log.info(
       { codec: media?.codec.name, direction: call.parties.direction },
       call.appKind === 'echo-test'
@@ -424,12 +494,30 @@ export class CallManager {
     );
   }
 
+  /**
+   * Ticks the app once per ptime on the same media clock as the call's RTP session, and
+   * before it (handlers run in subscription order): even the catch-up ticks after a stall
+   * find the send queue topped up, so the call never falls silent with frames waiting.
+   */
+  private tickApp(call: Call, app: CallApp): () => void {
+    const ptime = clampPtime(call.media?.ptimeMs ?? 20);
+    const clock = sharedMediaClock(ptime % 20 === 0 ? 20 : 10);
+    const perPtime = ptime / clock.periodMs;
+    let n = 0;
+    return clock.subscribe(() => {
+      if (++n < perPtime) return;
+      n = 0;
+      app.tick();
+    });
+  }
+
   /** New codec or keys on a re-INVITE: a new RTP session on the same ports. */
   private rebuildSession(call: Call, media: Call['media'] & object): void {
     if (!call.sockets) return;
     call.session?.removeAllListeners();
     call.session?.close();
-    call.session = createSession(media, call.sockets, this.deps.config(), call.log);
+    call.session = createSession(media, this.mediaSockets(call), this.deps.config(), call.log);
+    if (call.srtpKeys) call.session.setSrtp(call.srtpKeys);
     this.attachSession(call);
     call.session.start();
   }

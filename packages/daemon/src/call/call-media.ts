@@ -1,8 +1,8 @@
-import type { Socket } from 'node:dgram';
 import {
   answerOffer,
   createCodec,
   RtpSession,
+  type DatagramSocket,
   type LocalMediaOptions,
   type NegotiatedMedia,
 } from '@voice-assistant/rtp';
@@ -11,7 +11,8 @@ import type { AccountConfig, DaemonConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import type { Call } from './call.js';
 
-export type RtpSockets = { rtp: Socket; rtcp?: Socket | undefined };
+/** The call's media sockets: plain dgram sockets, or the DTLS-SRTP transport (rtcp-mux). */
+export type RtpSockets = { rtp: DatagramSocket; rtcp?: DatagramSocket | undefined };
 
 /** The SDP without its o= line, to tell whether our description changed (RFC 3264 §8). */
 export function withoutOrigin(sdp: string): string {
@@ -106,7 +107,8 @@ export function handleReoffer(
   // Keep the current codec first so a re-offer does not switch codecs needlessly.
   const codecs = [call.media.codec.name, ...(account?.codecs ?? ['PCMU', 'PCMA'])];
   const offer = req.body.toString('utf8');
-  const opts = localMediaOptions(account, local, codecs);
+  // A DTLS-SRTP call keeps its fingerprint, setup role and ICE credentials (RFC 8842 §5.5).
+  const opts = { ...localMediaOptions(account, local, codecs), ...(call.secure?.answerOptions ?? {}) };
   let answer = answerOffer(offer, opts);
   if (!answer.ok) {
     call.log.info({ reason: answer.reason }, 're-INVITE offer rejected, keeping the current media');

@@ -1,6 +1,11 @@
-import type { Socket } from 'node:dgram';
 import type { Dialog, IncomingCall } from '@voice-assistant/sip-stack';
-import type { NegotiatedMedia, RtpSession } from '@voice-assistant/rtp';
+import type {
+  DatagramSocket,
+  DtlsSrtpKeys,
+  NegotiatedMedia,
+  RtpSession,
+  SecureMediaResult,
+} from '@voice-assistant/rtp';
 import type { CallApp } from '../apps/types.js';
 import type { CallRecorder } from '../recording/index.js';
 import type { Logger } from '../logger.js';
@@ -85,7 +90,10 @@ export class Call {
   /** Our side of the SDP: the address/port we offered and the o= line identity (RFC 3264 §8). */
   local?: { address: string; port: number; sessionId: string; version: number; sdp: string };
   /** The call's RTP/RTCP sockets (kept across codec changes). */
-  sockets?: { rtp: Socket; rtcp?: Socket | undefined };
+  sockets?: { rtp: DatagramSocket; rtcp?: DatagramSocket | undefined };
+  /** DTLS-SRTP media (RFC 5763/5764): the secure transport, and the keys once the handshake is done. */
+  secure?: Extract<SecureMediaResult, { ok: true }>;
+  srtpKeys?: DtlsSrtpKeys;
   /** Stereo WAV + sidecar writer, when the call is recorded. */
   recorder?: CallRecorder;
   /** Unsubscribes the app from the media ticker. */
