@@ -485,7 +485,16 @@ export class CallManager {
     const app = call.app;
     call.stopTicker = this.tickApp(call, app);
     session.start();
-    app.start();
+    // With DTLS-SRTP no media flows before the handshake: start the app (its greeting) then,
+    // so the caller hears it from the first word.
+    if (call.secure && !call.srtpKeys)
+      call.secure.ready.then(
+        () => {
+          if (!call.ended) app.start();
+        },
+        () => undefined, // awaitDtls hangs up
+      );
+    else app.start();
     call.log.info(
       { codec: media?.codec.name, direction: call.parties.direction },
       call.appKind === 'echo-test'
