@@ -18,6 +18,7 @@ import {
 } from './twilio/index.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics/metrics.js';
+import { discoverPublicAddress, type PublicAddress } from './nat/public-address.js';
 import { scheduleRetention, type RetentionHandle } from './recording/index.js';
 import { accountStatus, overallStatus, type AccountStatus } from './status.js';
 
@@ -82,6 +83,7 @@ export class Daemon {
   private readonly providers = new Map<string, ProviderSet>();
   private twilio?: TwilioProvider;
   private retention?: RetentionHandle;
+  private publicAddress: PublicAddress = { source: 'none' };
   private draining = false;
   private started = false;
   /** Bound HTTP port (after start). */
@@ -97,6 +99,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     const cfg = this.config;
+    this.publicAddress = await this.findPublicAddress(cfg);
     const prompts = new PromptLibrary();
     prompts.verify(ECHO_TEST_PROMPTS);
     const ports = new PortAllocator({
@@ -117,11 +120,12 @@ export class Daemon {
       ports,
       providers: (name) => this.providers.get(name),
       ua: () => this.ua,
+      publicAddress: () => this.publicAddress.address,
     });
     this.ua = new UserAgent({
       transports: this.transports(cfg),
       userAgent: `${cfg.sip.userAgent}/${this.opts.version}`,
-      publicAddress: cfg.sip.publicAddress,
+      publicAddress: this.publicAddress.address,
       timers: { t1Ms: cfg.sip.t1Ms },
       logger: this.log.child({ component: 'sip' }),
     });
@@ -198,6 +202,23 @@ export class Daemon {
       );
     this.started = true;
     this.log.info({ version: this.opts.version }, 'voice-assistant started');
+  }
+
+  /**
+   * The address put in Via, Contact and SDP: SIP_PUBLIC_ADDRESS, else the one a STUN server
+   * (SIP_STUN_SERVER) sees us from, else none (the local address toward each peer).
+   */
+  private async findPublicAddress(cfg: DaemonConfig): Promise<PublicAddress> {
+    if (cfg.sip.publicAddress) return { address: cfg.sip.publicAddress, source: 'config' };
+    if (!cfg.sip.stunServer) return { source: 'none' };
+    const found = await discoverPublicAddress(cfg.sip.stunServer, cfg.sip.listenAddress);
+    if (found.address)
+      this.log.info(
+        { address: found.address },
+        `public address ${found.address} learnt from ${cfg.sip.stunServer}`,
+      );
+    else this.log.warn({ err: found.error }, `public address discovery failed: ${found.error ?? 'unknown'}`);
+    return found;
   }
 
   /** One provider set per account (its voice and language); throws on an incomplete setup. */
@@ -306,10 +327,12 @@ export class Daemon {
         ...accounts
           .filter((a) => a.status === 'failed')
           .map((a) => `account ${a.name}: registration failed (${a.last_error?.message ?? 'unknown'})`),
+        ...(this.publicAddress.error ? [`public address: ${this.publicAddress.error}`] : []),
         ...sipCalls.flatMap((c) => c.warnings.map((w) => `call ${c.id}: ${w}`)),
       ],
       accounts,
       listen: this.ua?.boundAddresses ?? [],
+      public_address: { address: this.publicAddress.address ?? null, source: this.publicAddress.source },
       telephony: {
         provider: this.config.telephony.provider,
         fallback: this.config.telephony.fallback ?? null,

@@ -47,6 +47,8 @@ export interface CallManagerDeps {
   readonly ports: PortAllocator;
   /** AI providers of an account; undefined runs the echo test. */
   readonly providers: (account: string) => ProviderSet | undefined;
+  /** The address to advertise in SDP (SIP_PUBLIC_ADDRESS or learnt by STUN); undefined: the local one. */
+  readonly publicAddress: () => string | undefined;
   /** The SIP user agent, for outbound calls. */
   readonly ua: () => UserAgent | undefined;
 }
@@ -210,7 +212,7 @@ export class CallManager {
       return this.end(call, 'rejected');
     }
     if (call.ended) return; // cancelled meanwhile
-    const address = cfg.sip.publicAddress ?? (await localAddressFor(inc.remote.address));
+    const address = this.deps.publicAddress() ?? (await localAddressFor(inc.remote.address));
     const sessionId = String(this.sessionId++);
     const offerText = inc.body.toString('utf8');
     const local = localMediaOptions(account, { address, port: alloc.port, sessionId, version: 1 });
@@ -291,7 +293,7 @@ export class CallManager {
       );
     const toUri = targetUri(account, req.to.replace(/^tel:/i, ''));
     const user = account.username ?? 'voice-assistant';
-    const fromUri = `sip:${user}@${account.domain ?? account.server ?? cfg.sip.publicAddress ?? 'localhost'}`;
+    const fromUri = `sip:${user}@${account.domain ?? account.server ?? this.deps.publicAddress() ?? 'localhost'}`;
     const call = this.newCall({ callId: '', from: fromUri, to: toUri, direction: 'outbound' }, account);
     if (typeof req.prompt === 'string' && req.prompt.trim() !== '') call.prompt = req.prompt;
     this.dial(call, account, ua, toUri).catch((err: unknown) => {
@@ -315,7 +317,7 @@ export class CallManager {
     const remoteIp = isIP(host.replace(/^\[|\]$/g, '').split(':')[0] ?? '')
       ? host
       : (await lookup(host.split(':')[0] ?? host)).address;
-    const address = cfg.sip.publicAddress ?? (await localAddressFor(remoteIp.replace(/^\[|\]$/g, '')));
+    const address = this.deps.publicAddress() ?? (await localAddressFor(remoteIp.replace(/^\[|\]$/g, '')));
     const sessionId = String(this.sessionId++);
     const offer = createOffer(
       localMediaOptions(account, { address, port: alloc.port, sessionId, version: 1 }),
