@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +58,36 @@ describe('registration with Kamailio (digest auth)', () => {
     expect((await daemon.get('/healthz')).status).toBe(200);
     // un-REGISTER on shutdown, exit 0
     expect(await daemon.stop()).toBe(0);
+  });
+
+  it('says registering while the registrar has not answered yet (and /readyz is 503)', async () => {
+    const silent = createSocket('udp4'); // bound, never answers: the REGISTER stays in flight
+    await new Promise<void>((r) => silent.bind(base + 8, '127.0.0.1', () => r()));
+    try {
+      const daemon = await startDaemon({
+        dir,
+        name: 'daemon-registering',
+        sipPort: base + 6,
+        httpPort: base + 7,
+        rtpPortMin: base + 10,
+        rtpPortMax: base + 19,
+        env: {
+          SIP_SERVER: '127.0.0.1',
+          SIP_PORT: String(base + 8),
+          SIP_USERNAME: 'voice',
+          SIP_PASSWORD: 'voicepw',
+        },
+      });
+      const { body } = await daemon.get<Status>('/sip/status');
+      expect(body.status).toBe('registering');
+      expect(body.accounts[0]?.status).toBe('registering');
+      const ready = await daemon.get<{ reason: string }>('/readyz');
+      expect(ready.status).toBe(503);
+      expect(ready.body.reason).toMatch(/not registered/);
+      await daemon.stop();
+    } finally {
+      silent.close();
+    }
   });
 
   it('reports a wrong password as failed with the cause, and retries with backoff (no tight loop)', async () => {
