@@ -89,6 +89,18 @@ export class RtpSender {
   }
 
   /**
+   * `frames` ptime slots passed without a tick (the event loop stalled past the media
+   * clock's catch-up limit): RFC 3550 §5.1 the timestamp follows the sampling clock, so it
+   * jumps by the missed time and the next packet is marked, instead of drifting behind real
+   * time for the rest of the call. Queued frames are kept (sent late, not lost).
+   */
+  advanceTimestamp(frames: number): void {
+    if (frames <= 0) return;
+    this.timestamp = (this.timestamp + frames * this.o.ticksPerFrame) >>> 0;
+    this.silent = true;
+  }
+
+  /**
    * Run one ptime slot without sending (direction recvonly/inactive, RFC 3264 §5.1): the
    * timestamp advances, one queued frame is consumed unencoded, the next packet is marked.
    */

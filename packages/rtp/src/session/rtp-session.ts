@@ -336,6 +336,12 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private readonly onTick = (nowMs: number): void => {
     if (++this.tickCount < this.ticksPerPtime) return;
     this.tickCount = 0;
+    // Ticks the clock skipped after a long stall: keep the RTP timestamp on real time.
+    const ptime = this.o.ptimeMs ?? 20;
+    if (this.lastTickMs > 0) {
+      const missed = Math.round((nowMs - this.lastTickMs) / ptime) - 1;
+      if (missed > 0) this.sender.advanceTimestamp(missed);
+    }
     this.lastTickMs = nowMs;
     const receiving = this.receiving();
     if (receiving) this.playout(nowMs);
