@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   startFakeDeepgram,
@@ -52,6 +53,8 @@ describe('AI assistant call: baresip -> daemon -> fake Deepgram/OpenAI/ElevenLab
         ELEVENLABS_API_KEY: 'el-test',
         ELEVENLABS_BASE_URL: eleven.url,
         ELEVENLABS_VOICE_ID: 'voice-1',
+        SIP_RECORD_CALLS: 'true',
+        SIP_RECORDING_PATH: join(dir, 'recordings'),
       },
     });
     await daemon.waitLog(/AI assistant configured/);
@@ -127,5 +130,27 @@ describe('AI assistant call: baresip -> daemon -> fake Deepgram/OpenAI/ElevenLab
     const metrics = await daemon.text('/metrics');
     expect(metrics).toMatch(/voice_assistant_ai_latency_seconds_count\{stage="total"\} 1/);
     expect(metrics).toMatch(/voice_assistant_ai_latency_seconds_count\{stage="llm"\} 1/);
+
+    // The recording's sidecar holds the timestamped transcript of the conversation.
+    const recDir = join(dir, 'recordings');
+    const day = readdirSync(recDir)[0] as string;
+    const json = readdirSync(join(recDir, day)).find((f) => f.endsWith('.json')) as string;
+    const sidecar = await until(
+      () => {
+        const s = JSON.parse(readFileSync(join(recDir, day, json), 'utf8')) as {
+          complete: boolean;
+          transcript: Array<{ role: string; text: string; at_ms: number }>;
+        };
+        return s.complete ? s : undefined;
+      },
+      5000,
+      'sidecar complete',
+    );
+    expect(sidecar.transcript.map((t) => [t.role, t.text])).toEqual([
+      ['assistant', 'Hello! How can I help you today?'],
+      ['caller', 'what are your opening hours'],
+      ['assistant', 'We are open from nine to five, Monday to Friday.'],
+    ]);
+    expect(sidecar.transcript[1]?.at_ms).toBeGreaterThan(3000);
   });
 });
