@@ -1,4 +1,4 @@
-import { ElevenLabsClient } from '@elevenlabs/elevenlabs-js';
+import type { ElevenLabsClient } from '@elevenlabs/elevenlabs-js';
 import { decodeUlaw } from '../../audio/g711.js';
 import { bytesToPcm16 } from '../../audio/pcm.js';
 import { isAbortError, toProviderError } from '../../errors.js';
@@ -49,19 +49,28 @@ function formatRate(format: ElevenLabsOutputFormat): number {
  */
 export class ElevenLabsTts implements TtsProvider {
   readonly name = 'elevenlabs';
-  private readonly client: ElevenLabsClient;
+  /**
+   * The SDK costs ~1.5 s of CPU to import: it is loaded only when this provider exists,
+   * in the background from construction, so a daemon without ElevenLabs never pays it
+   * and the first sentence of the first call does not wait for it.
+   */
+  private readonly client: Promise<ElevenLabsClient>;
 
   constructor(private readonly options: ElevenLabsTtsOptions) {
-    this.client =
-      options.client ??
-      new ElevenLabsClient({ apiKey: options.apiKey, baseUrl: options.baseUrl, maxRetries: 0 });
+    this.client = options.client
+      ? Promise.resolve(options.client)
+      : import('@elevenlabs/elevenlabs-js').then(
+          (m) => new m.ElevenLabsClient({ apiKey: options.apiKey, baseUrl: options.baseUrl, maxRetries: 0 }),
+        );
+    this.client.catch(() => undefined); // reported by synthesize()
   }
 
   async *synthesize(request: TtsRequest): AsyncIterable<TtsChunk> {
     const format = this.options.outputFormat ?? elevenLabsFormatFor(request.sampleRate);
     const rate = formatRate(format);
     try {
-      const stream = await this.client.textToSpeech.stream(
+      const client = await this.client;
+      const stream = await client.textToSpeech.stream(
         this.options.voiceId,
         {
           text: request.text,
