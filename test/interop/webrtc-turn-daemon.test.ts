@@ -1,0 +1,147 @@
+/**
+ * TURN relay (RFC 8656) through the REAL daemon: coturn 4.6 on the namespace's loopback,
+ * the daemon started with `SIP_TURN_SERVER=turn:<coturn>` (+ username/password) and
+ * `SIP_MEDIA_ENCRYPTION=dtls-srtp`, so it answers baresip's `UDP/TLS/RTP/SAVPF` offer with
+ * only the relayed candidate and every media datagram crosses coturn. baresip (dtls_srtp +
+ * ice) calls it; the echo test's greeting must arrive, packets must flow both ways with no
+ * SRTP failure, and baresip must receive from coturn's relay range (40000-40100), not from
+ * the daemon's own RTP socket (30000-30099). Loopback-only namespace as in
+ * webrtc-daemon.test.ts (PEERS.md); the daemon is judged by its log and baresip's dumps.
+ */
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bestMatch, readWav } from '../helpers/audio.js';
+import {
+  NS_IP as IP,
+  createLoopbackNamespace,
+  deleteNamespace,
+  writeWebrtcBaresipConfig,
+} from '../helpers/netns.js';
+import { DAEMON_CLI, PROMPTS, runDir } from '../helpers/paths.js';
+import { startProcess, stopAll, type Managed } from '../helpers/processes.js';
+import { speechWav } from '../helpers/speech.js';
+
+const NS = `va-turn-d-${process.pid}`;
+const RELAY_MIN = 40000;
+const RELAY_MAX = 40100;
+const nsAvailable = createLoopbackNamespace(NS);
+
+describe.skipIf(!nsAvailable)('baresip calls the daemon whose media is relayed by coturn (TURN)', () => {
+  const dir = runDir('webrtc-turn-daemon');
+  let coturn: Managed;
+  let daemon: Managed;
+  let phone: Managed;
+  const logs = (): Array<Record<string, unknown>> =>
+    daemon
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  beforeAll(async () => {
+    // As webrtc-turn.test.ts (PEERS.md): allow-loopback-peers, lt-cred-mech with a static user.
+    const conf = join(dir, 'turnserver.conf');
+    writeFileSync(
+      conf,
+      [
+        `listening-ip=${IP}`,
+        `relay-ip=${IP}`,
+        'listening-port=3478',
+        `min-port=${RELAY_MIN}`,
+        `max-port=${RELAY_MAX}`,
+        'lt-cred-mech',
+        'user=va:vapass',
+        'realm=voice.test',
+        'allow-loopback-peers',
+        'no-tls',
+        'no-dtls',
+        'no-cli',
+        'no-tcp-relay',
+        `userdb=${join(dir, 'turndb')}`,
+        `pidfile=${join(dir, 'turnserver.pid')}`,
+        'log-file=stdout',
+        'simple-log',
+        '',
+      ].join('\n'),
+    );
+    coturn = startProcess('coturn', 'ip', ['netns', 'exec', NS, 'turnserver', '-c', conf], {
+      logFile: join(dir, 'coturn.log'),
+    });
+    await coturn.waitFor(/Total General servers|relay 127\.0\.0\.2|IPv4\. UDP listener opened/, 15_000);
+    daemon = startProcess('daemon', 'ip', ['netns', 'exec', NS, process.execPath, DAEMON_CLI], {
+      env: {
+        PATH: process.env.PATH,
+        SIP_LISTEN_ADDRESS: IP,
+        SIP_LISTEN_PORT: '5070',
+        HTTP_LISTEN_ADDRESS: IP,
+        HTTP_PORT: '8080',
+        RTP_PORT_MIN: '30000',
+        RTP_PORT_MAX: '30099',
+        SIP_MEDIA_ENCRYPTION: 'dtls-srtp',
+        SIP_TURN_SERVER: `turn:${IP}:3478`,
+        SIP_TURN_USERNAME: 'va',
+        SIP_TURN_PASSWORD: 'vapass',
+        LOG_LEVEL: 'debug',
+      },
+      logFile: join(dir, 'daemon.log'),
+    });
+    await daemon.waitFor(/voice-assistant started/, 20_000);
+  });
+  afterAll(async () => {
+    await phone?.stop();
+    await daemon?.stop();
+    await coturn?.stop();
+    await stopAll();
+    deleteNamespace(NS);
+  });
+
+  it('DTLS-SRTP completes through the relay; the greeting and packets flow both ways', async () => {
+    const source = speechWav(dir, 'caller', 'Peter Piper picked a peck of pickled peppers.', 8000, 12);
+    const bdir = join(dir, 'baresip');
+    writeWebrtcBaresipConfig(
+      bdir,
+      source,
+      `<sip:alice@${IP}>;regint=0;mediaenc=dtls_srtp;medianat=ice;audio_codecs=PCMU/8000/1`,
+    );
+    phone = startProcess(
+      'baresip',
+      'ip',
+      ['netns', 'exec', NS, 'baresip', '-f', bdir, '-e', `/dial sip:echo@${IP}:5070`, '-t', '16'],
+      { logFile: join(bdir, 'baresip.log') },
+    );
+    await daemon.waitFor(/DTLS-SRTP established/, 20_000);
+    await daemon.waitFor(/"msg":"call ended: /, 30_000);
+    await phone.exited;
+
+    // The daemon gathered no failing candidate (TURN allocation worked) ...
+    const gathering = logs().filter((l) => l.msg === 'ICE candidate gathering');
+    expect(gathering.map((l) => l.problem)).toEqual([]);
+    // ... and the call carried SRTP both ways without an authentication failure.
+    const ended = logs().find((l) => String(l.msg).startsWith('call ended'));
+    const stats = ended?.stats as
+      { srtpFailures: number; packetsReceived: number; packetsSent: number } | undefined;
+    expect(stats?.srtpFailures).toBe(0);
+    expect(stats?.packetsReceived).toBeGreaterThan(200);
+    expect(stats?.packetsSent).toBeGreaterThan(200);
+
+    const log = phone.output();
+    expect(log).toMatch(/DTLS-SRTP complete/);
+    // baresip received from coturn's relay range, never from the daemon's RTP socket.
+    const from = [...log.matchAll(/receiving from 127\.0\.0\.2:(\d+)/g)].map((m) => Number(m[1]));
+    expect(from.length, 'baresip logs where it receives from').toBeGreaterThan(0);
+    for (const port of from) {
+      expect(port).toBeGreaterThanOrEqual(RELAY_MIN);
+      expect(port).toBeLessThanOrEqual(RELAY_MAX);
+    }
+    // coturn saw the allocation (its log names the session's user).
+    expect(coturn.output()).toMatch(/va/);
+
+    const files = readdirSync(bdir);
+    const heard = readWav(join(bdir, files.find((f) => f.endsWith('-dec.wav')) as string)).samples;
+    const rate = 8000;
+    const greeting = readWav(join(PROMPTS, '8000/greeting.wav')).samples;
+    const g = bestMatch(greeting.subarray(rate * 0.5, rate * 2.5), heard, 0, rate * 4);
+    expect(g.corr, `greeting correlation ${g.corr.toFixed(3)}`).toBeGreaterThan(0.8);
+  });
+});
