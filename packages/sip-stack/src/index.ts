@@ -26,6 +26,8 @@ export type {
   ReinviteResponder,
   DialogEvents,
 } from './dialog/dialog.js';
+export { SessionTimer, parseSessionExpires, parseMinSe } from './dialog/session-timer.js';
+export type { SessionTimerConfig, SessionExpires } from './dialog/session-timer.js';
 export { Registration } from './registration/registration.js';
 export type {
   RegistrationOptions,

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { SipHeader, SipRequest, SipResponse } from '../message/types.js';
 import type { TimerConfig } from '../transaction/timers.js';
 import type { TransportProtocol } from '../transport/transport.js';
+import type { SessionTimerConfig } from './session-timer.js';
 
 /** Delegate implemented by the UA core for its dialogs. */
 export interface DialogHost {
@@ -20,6 +21,8 @@ export interface DialogHost {
   contact(protocol: string, user?: string): string;
   /** Headers added to every request and response we originate (User-Agent/Server, Allow, Supported). */
   commonHeaders(kind: 'request' | 'response'): readonly SipHeader[];
+  /** RFC 4028 session timer configuration; absent = no session timers. */
+  readonly sessionTimers?: SessionTimerConfig;
   /** Called once when the dialog terminates (drop it from the dialog table). */
   forget(dialogId: string): void;
 }

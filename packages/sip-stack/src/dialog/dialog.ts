@@ -25,12 +25,21 @@ import type { InDialogRequestOptions } from './in-dialog-request.js';
 import { buildInDialogRequest } from './in-dialog-request.js';
 import { AckWaiter } from './ack-waiter.js';
 import { dialogId } from './dialog-id.js';
+import type { SessionTimerConfig } from './session-timer.js';
+import { SessionTimer, negotiateAsUas } from './session-timer.js';
 
 /** Dialog states (RFC 3261 §12). */
 export type DialogState = 'early' | 'confirmed' | 'terminated';
 
 /** Why a dialog ended. */
-export type DialogTerminationReason = 'local-bye' | 'remote-bye' | 'ack-timeout' | 'transport' | 'rejected';
+export type DialogTerminationReason =
+  | 'local-bye'
+  | 'remote-bye'
+  | 'ack-timeout'
+  | 'transport'
+  | 'rejected'
+  /** RFC 4028 §10: no session refresh arrived in time, or our refresh failed (BYE sent). */
+  | 'session-expired';
 
 /** Options of {@link Dialog.request} and the `respond` callback of `reinvite`. */
 export interface DialogRequestOptions {
@@ -109,6 +118,10 @@ export class Dialog extends EventEmitter<DialogEvents> {
    * RFC 3264 §4); undefined on the UAS side.
    */
   remoteBody: { body: Buffer; contentType: string } | undefined;
+  /** The running RFC 4028 session timer, if one was negotiated. */
+  sessionTimer: SessionTimer | undefined;
+  /** Set while our own session refresh is in flight (408/481 then end the dialog with BYE, RFC 4028 §10). */
+  private refreshing = false;
 
   constructor(
     private readonly host: DialogHost,
@@ -170,7 +183,7 @@ export class Dialog extends EventEmitter<DialogEvents> {
     try {
       const res = await this.host.send(request, nextHopUri, this.protocol);
       if (isInvite && res.status >= 200 && res.status < 300) await this.ack2xx(request, res);
-      if (res.status === 481 || res.status === 408)
+      if ((res.status === 481 || res.status === 408) && !this.refreshing)
         this.terminate(res.status === 481 ? 'rejected' : 'transport');
       return res;
     } finally {
@@ -255,6 +268,7 @@ export class Dialog extends EventEmitter<DialogEvents> {
       resolve(false);
     }
     this.ackWaiters.clear();
+    this.sessionTimer?.stop();
     this.host.forget(this.id);
     this.emit('terminated', { reason });
   }
@@ -293,6 +307,13 @@ export class Dialog extends EventEmitter<DialogEvents> {
     if (isInvite && this.serverInvite) {
       return this.reply(tx, 500, { headers: [{ name: 'Retry-After', value: '1' }] });
     }
+    // RFC 4028 §9: a refresh with Session-Expires below our Min-SE -> 422 with Min-SE.
+    const timerCfg = this.host.sessionTimers;
+    const st = this.sessionTimer;
+    const negotiation = st && timerCfg ? negotiateAsUas(req, timerCfg, st) : undefined;
+    if (negotiation?.kind === 'reject') {
+      return this.reply(tx, 422, { reason: 'Session Interval Too Small', headers: negotiation.headers });
+    }
     this.updateRemoteTarget(req);
     if (isInvite) this.serverInvite = true;
     let answered = false;
@@ -300,7 +321,14 @@ export class Dialog extends EventEmitter<DialogEvents> {
       if (answered) return;
       answered = true;
       if (isInvite) this.serverInvite = false;
-      const res = this.buildResponse(req, status, opts);
+      let res = this.buildResponse(req, status, opts);
+      if (status >= 200 && status < 300 && negotiation?.kind === 'accept' && st) {
+        // RFC 4028 §9/§10: the 2xx carries the session interval; the timer restarts.
+        if (getHeader(res, 'Session-Expires') === undefined) {
+          res = { ...res, headers: [...res.headers, ...negotiation.headers] };
+        }
+        st.update(negotiation.intervalSec, negotiation.weRefresh);
+      }
       if (status >= 200 && status < 300 && opts.body && opts.contentType) {
         this.localBody = { body: opts.body, contentType: opts.contentType };
       }
@@ -318,6 +346,53 @@ export class Dialog extends EventEmitter<DialogEvents> {
     // No listener: a session refresh; answer with our last session description (RFC 4028 §9).
     const hasOffer = req.body.length > 0 || isInvite;
     respond(200, hasOffer && this.localBody ? { ...this.localBody } : {});
+  }
+
+  /**
+   * Start the RFC 4028 session timer of this dialog (§10): as refresher when `weRefresh`,
+   * else as refreshee. `peerAllowsUpdate`: refreshes use UPDATE instead of re-INVITE.
+   */
+  startSessionTimer(
+    cfg: SessionTimerConfig,
+    intervalSec: number,
+    weRefresh: boolean,
+    peerAllowsUpdate: boolean,
+  ): SessionTimer {
+    this.sessionTimer?.stop();
+    const timer = new SessionTimer(
+      {
+        clock: this.host.clock,
+        callIdOwner: this.role === 'uac',
+        isTerminated: () => this.stateValue === 'terminated',
+        sendRefresh: (method, headers) => this.sendRefresh(method, headers),
+        expire: () => void this.bye('session-expired'),
+      },
+      cfg,
+      intervalSec,
+      weRefresh,
+      peerAllowsUpdate,
+    );
+    this.sessionTimer = timer;
+    if (this.stateValue !== 'terminated') timer.start();
+    return timer;
+  }
+
+  /** One session refresh (RFC 4028 §10): UPDATE without body, or re-INVITE with our last SDP. */
+  private async sendRefresh(
+    method: 'INVITE' | 'UPDATE',
+    headers: SipHeader[],
+  ): Promise<SipResponse | undefined> {
+    if (this.stateValue === 'terminated') return undefined;
+    if (method === 'INVITE' && (this.clientInvite || this.serverInvite)) {
+      return undefined; // another INVITE transaction is running; it refreshes the session anyway
+    }
+    const body = method === 'INVITE' ? this.localBody : undefined;
+    this.refreshing = true;
+    try {
+      return await this.request(method, { headers, body: body?.body, contentType: body?.contentType });
+    } finally {
+      this.refreshing = false;
+    }
   }
 
   private updateRemoteTarget(req: SipRequest): void {

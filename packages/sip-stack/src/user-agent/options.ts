@@ -9,6 +9,8 @@ import type { Resolver } from '../transport/resolve-target.js';
 import { systemResolver } from '../transport/resolve-target.js';
 import type { Transport } from '../transport/transport.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../transport/transport.js';
+import type { SessionTimerConfig } from '../dialog/session-timer.js';
+import { resolveSessionTimers } from '../dialog/session-timer.js';
 
 /** One transport to bind (or, for `ws`/`wss`, one WebSocket server to connect to). */
 export interface TransportConfig {
@@ -62,6 +64,16 @@ export interface UserAgentOptions {
   readonly resolver?: Resolver;
   /** Pre-built transports (tests: FakeTransport); replaces `transports` when given. */
   readonly transportInstances?: readonly Transport[];
+  /**
+   * RFC 4028 session timers: `enabled` (default true; adds `timer` to Supported),
+   * `expiresSec` (the interval we offer or choose, default 1800), `minSeSec` (our Min-SE,
+   * default 90; smaller Session-Expires values are refused with 422, §9).
+   */
+  readonly sessionTimers?: {
+    readonly enabled?: boolean;
+    readonly expiresSec?: number;
+    readonly minSeSec?: number;
+  };
 }
 
 /** Options with every default applied. */
@@ -77,10 +89,15 @@ export interface ResolvedUserAgentOptions {
   readonly contactUser: string;
   readonly resolver: Resolver;
   readonly transportInstances: readonly Transport[] | undefined;
+  readonly sessionTimers: SessionTimerConfig;
 }
 
 /** Apply defaults and freeze. */
 export function resolveUserAgentOptions(opts: UserAgentOptions): ResolvedUserAgentOptions {
+  const sessionTimers = resolveSessionTimers(opts.sessionTimers);
+  const supported = [...(opts.supported ?? [])];
+  // RFC 4028 §7.1/§9: a UA supporting session timers lists `timer` in Supported.
+  if (sessionTimers.enabled && !supported.some((t) => t.toLowerCase() === 'timer')) supported.push('timer');
   return Object.freeze({
     transports: opts.transports,
     clock: opts.clock ?? systemClock,
@@ -89,9 +106,10 @@ export function resolveUserAgentOptions(opts: UserAgentOptions): ResolvedUserAge
     publicAddress: opts.publicAddress,
     logger: opts.logger ?? silentLogger,
     maxMessageSize: opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
-    supported: Object.freeze([...(opts.supported ?? [])]),
+    supported: Object.freeze(supported),
     contactUser: opts.contactUser ?? 'voice-assistant',
     resolver: opts.resolver ?? systemResolver,
     transportInstances: opts.transportInstances,
+    sessionTimers,
   });
 }
