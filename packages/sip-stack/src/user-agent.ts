@@ -22,11 +22,11 @@ import { IncomingCall } from './user-agent/incoming-call.js';
 import type { ResolvedUserAgentOptions, UserAgentOptions } from './user-agent/options.js';
 import { resolveUserAgentOptions } from './user-agent/options.js';
 import { ALLOW_VALUE, ALLOW_WITH_MESSAGE, checkRequest } from './user-agent/core-checks.js';
+import { uasSupported } from './user-agent/reliable-provisionals.js';
 import { createTransports } from './user-agent/transports.js';
 import { UserAgentHost } from './user-agent/user-agent-host.js';
 import type { RegistrationOptions } from './registration/registration.js';
 import { Registration } from './registration/registration.js';
-import { negotiateAsUas } from './dialog/session-timer.js';
 
 export type { TransportConfig, UserAgentOptions } from './user-agent/options.js';
 export { IncomingCall, CallStateError } from './user-agent/incoming-call.js';
@@ -200,8 +200,10 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
 
   private onRequest(req: SipRequest, info: MessageInfo, tx: ServerTransaction, source: MessageSource): void {
     // RFC 3261 §8.2: method, URI scheme, Require and syntax checks come before dialog matching.
-    const failure = checkRequest(req, this.options.supported);
+    // RFC 3262 §3: `Require: 100rel` is accepted (reliable 18x, see IncomingCall.progress).
+    const failure = checkRequest(req, uasSupported(this.options.supported));
     if (failure) return this.reply(tx, failure.status, { reason: failure.reason, headers: failure.headers });
+    if (req.method === 'PRACK') return this.onPrack(req, info, tx);
     if (info.toTag !== undefined) {
       // RFC 3261 §12.2.2: in-dialog request; no dialog -> 481.
       const dialog = this.host.dialogs.get(dialogId(info.callId, info.toTag, info.fromTag ?? ''));
@@ -234,13 +236,6 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       call.reject(480);
       return;
     }
-    // RFC 4028 §9: Session-Expires below our Min-SE from a UAC supporting timer -> 422 + Min-SE.
-    const timerCfg = this.host.sessionTimers;
-    const timer = timerCfg ? negotiateAsUas(tx.request, timerCfg) : undefined;
-    if (timer?.kind === 'reject') {
-      call.reject(422, { reason: 'Session Interval Too Small', headers: timer.headers });
-      return;
-    }
     this.host.calls.set(tx.key, call);
     tx.user = { onTransportError: () => call.failed(), onTimeout: () => call.failed() };
     try {
@@ -249,6 +244,23 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       this.options.logger.error({ err }, 'invite listener threw');
       call.reject(500);
     }
+  }
+
+  /**
+   * RFC 3262 §3, §7.2: a PRACK is matched to the early dialog of an unanswered call (To tag =
+   * ours, From tag = the caller's); 200 when its RAck names the outstanding reliable
+   * provisional, else 481. A PRACK outside any early dialog (no tag, unknown dialog, or a
+   * confirmed dialog: every reliable 18x was PRACKed before our 2xx) gets 481.
+   */
+  private onPrack(req: SipRequest, info: MessageInfo, tx: ServerTransaction): void {
+    if (info.toTag !== undefined) {
+      for (const call of this.host.calls.values()) {
+        if (call.callId === info.callId && call.matchesEarlyDialog(info.fromTag, info.toTag)) {
+          return this.reply(tx, call.receivePrack(req));
+        }
+      }
+    }
+    this.reply(tx, 481);
   }
 
   private onMessage(req: SipRequest, tx: ServerTransaction): void {

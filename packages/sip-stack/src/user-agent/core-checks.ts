@@ -16,6 +16,7 @@ export const ALLOWED_METHODS: readonly string[] = [
   'INFO',
   'UPDATE',
   'MESSAGE',
+  'PRACK', // RFC 3262 §6 (UAS side: early-dialog PRACK for our reliable 18x)
 ];
 
 /**

@@ -14,8 +14,8 @@ import type { MessageSource, TransportProtocol } from '../transport/transport.js
 import type { Dialog } from '../dialog/dialog.js';
 import type { DialogHost } from '../dialog/dialog-host.js';
 import { createUasDialog } from '../dialog/dialog-factory.js';
-import { allowsMethod, negotiateAsUas } from '../dialog/session-timer.js';
 import { ALLOW_VALUE } from './core-checks.js';
+import { OPTION_100REL, ReliableProvisionals, wantsReliable } from './reliable-provisionals.js';
 
 /** Raised by `accept` when the call can no longer be answered, or the ACK never came. */
 export class CallStateError extends Error {
@@ -58,6 +58,10 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
   private readonly protocol: TransportProtocol;
   /** Our Contact header value for this call. */
   readonly localContact: string;
+  /** RFC 3262 reliable 18x of this INVITE (RSeq, retransmission, PRACK matching). */
+  private readonly reliable: ReliableProvisionals;
+  /** accept() is waiting for the PRACK of the last reliable provisional (RFC 3262 §3). */
+  private accepting = false;
 
   constructor(
     private readonly host: CallHost,
@@ -78,6 +82,22 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
     this.localContact = host.contact(source.protocol, isSipUri(ruri) ? ruri.user : undefined);
     this.body = req.body;
     this.contentType = getHeader(req, 'Content-Type');
+    this.reliable = new ReliableProvisionals({
+      clock: host.clock,
+      timers: host.timers,
+      unreliable: source.protocol === 'udp',
+      inviteCSeq: info.cseq.seq,
+      send: (res) => {
+        if (!this.finished) this.transaction.respond(res);
+      },
+      // RFC 3262 §3: no PRACK within 64*T1 -> the UAS SHOULD reject the INVITE with a 5xx.
+      onTimeout: () => {
+        if (this.transaction.finalSent) return;
+        this.answered = true;
+        this.transaction.respond(this.response(504, undefined, undefined, [], 'No PRACK'));
+        this.end('prack-timeout');
+      },
+    });
   }
 
   /**
@@ -94,11 +114,42 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
     return this.answered || this.transaction.finalSent;
   }
 
-  /** Send 180 Ringing or 183 Session Progress (optionally with early media SDP). Ignored once answered. */
+  /**
+   * Send 180 Ringing or 183 Session Progress (optionally with early media SDP). Ignored once
+   * answered. Sent reliably (RFC 3262 §3: `Require: 100rel`, `RSeq`, our To tag, so an early
+   * dialog; retransmitted over UDP from T1 doubling until the PRACK; 504 to the INVITE after
+   * 64*T1 without one) when the INVITE has `Require: 100rel`, or has `Supported: 100rel` and
+   * this response carries a body (early media). A reliable provisional sent while another is
+   * unacknowledged is queued until that one is PRACKed (§3).
+   */
   progress(status: 180 | 183, opts: { body?: Buffer; contentType?: string } = {}): void {
-    if (this.finished) return;
+    if (this.finished || this.accepting) return;
     const contact = [{ name: 'Contact', value: this.localContact }];
+    if (wantsReliable(this.request, (opts.body?.length ?? 0) > 0)) {
+      this.reliable.send((rseq) =>
+        this.response(status, opts.body, opts.contentType, [
+          ...contact,
+          { name: 'Require', value: OPTION_100REL },
+          { name: 'RSeq', value: String(rseq) },
+        ]),
+      );
+      return;
+    }
     this.transaction.respond(this.response(status, opts.body, opts.contentType, contact));
+  }
+
+  /**
+   * @internal A PRACK in this call's early dialog (RFC 3262 §3, §7.2); returns the status to
+   * answer it with: 200 when its RAck names the outstanding reliable provisional, else 481.
+   * Offer/answer in PRACK bodies (§5) is not implemented: a body is ignored.
+   */
+  receivePrack(prack: SipRequest): 200 | 481 {
+    return this.reliable.receivePrack(prack);
+  }
+
+  /** True when `fromTag`/`toTag`  /** True when `fromTag`/`toTag` of an in-dialog request name this call's early dialog. */
+  matchesEarlyDialog(fromTag: string | undefined, toTag: string | undefined): boolean {
+    return toTag === this.localTag && fromTag === (this.from.params.get('tag') ?? undefined);
   }
 
   /**
@@ -108,7 +159,23 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
    * within 64*T1 (a BYE is then sent, RFC 3261 §13.3.1.4).
    */
   async accept(opts: { body: Buffer; contentType: string; headers?: SipHeader[] }): Promise<Dialog> {
-    if (this.finished) throw new CallStateError('the call was already answered, rejected or cancelled');
+    if (this.finished || this.accepting)
+      throw new CallStateError('the call was already answered, rejected or cancelled');
+    if (this.reliable.pending) {
+      // RFC 3262 §3: the 2xx MUST wait for the PRACK when an unacknowledged reliable
+      // provisional carried a session description; we always wait (the UAS MAY answer
+      // earlier otherwise), so the final response never overtakes a PRACK.
+      this.accepting = true;
+      try {
+        await this.reliable.whenAcknowledged();
+      } catch (err) {
+        throw new CallStateError((err as Error).message);
+      } finally {
+        this.accepting = false;
+      }
+      if (this.finished) throw new CallStateError('the call was already answered, rejected or cancelled');
+    }
+    this.reliable.close();
     this.answered = true;
     const dialog = createUasDialog(
       this.host,
@@ -128,19 +195,7 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
     dialog.confirm(); // RFC 3261 §12.1.1: the dialog is confirmed when the 2xx is sent
     this.host.addDialog(dialog);
     dialog.once('terminated', (ev: { reason: string }) => this.emit('terminated', ev));
-    // RFC 4028 §9: Session-Expires (+ Require: timer) in the 2xx; §10: the timer starts now.
-    const timerCfg = this.host.sessionTimers;
-    const timer = timerCfg ? negotiateAsUas(this.request, timerCfg) : undefined;
-    const timerHeaders = timer?.kind === 'accept' ? timer.headers : [];
-    const extra = [{ name: 'Contact', value: this.localContact }, ...timerHeaders, ...(opts.headers ?? [])];
-    if (timerCfg && timer?.kind === 'accept') {
-      dialog.startSessionTimer(
-        timerCfg,
-        timer.intervalSec,
-        timer.weRefresh,
-        allowsMethod(this.request, 'UPDATE'),
-      );
-    }
+    const extra = [{ name: 'Contact', value: this.localContact }, ...(opts.headers ?? [])];
     const res = this.response(200, opts.body, opts.contentType, extra);
     this.host.callEnded(this);
     const acked = await dialog.send2xx(this.transaction, res, this.remote.protocol !== 'udp');
@@ -179,6 +234,7 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
   }
 
   private end(reason: string): void {
+    this.reliable.close();
     this.host.callEnded(this);
     this.emit('terminated', { reason });
   }

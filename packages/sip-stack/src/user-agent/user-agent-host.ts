@@ -18,6 +18,7 @@ import type { RegistrationHost } from '../registration/registration.js';
 import type { CallHost, IncomingCall } from './incoming-call.js';
 import type { OutgoingCallHost } from './outgoing-call.js';
 import type { ResolvedUserAgentOptions } from './options.js';
+import { uasSupported } from './reliable-provisionals.js';
 
 /** Implements every host interface over the UA's layers and tables. */
 export class UserAgentHost implements CallHost, RegistrationHost, OutgoingCallHost {
@@ -35,8 +36,14 @@ export class UserAgentHost implements CallHost, RegistrationHost, OutgoingCallHo
   ) {
     const common: SipHeader[] = [];
     if (o.supported.length > 0) common.push({ name: 'Supported', value: o.supported.join(', ') });
+    // RFC 3262 §3: as a UAS we do 100rel, so responses advertise it; our requests do not
+    // (the UAC side sends no PRACK).
+    const uas = uasSupported(o.supported);
+    const responseCommon: SipHeader[] = [{ name: 'Supported', value: uas.join(', ') }];
     this.requestHeaders = o.userAgent ? [{ name: 'User-Agent', value: o.userAgent }, ...common] : common;
-    this.responseHeaders = o.userAgent ? [{ name: 'Server', value: o.userAgent }, ...common] : common;
+    this.responseHeaders = o.userAgent
+      ? [{ name: 'Server', value: o.userAgent }, ...responseCommon]
+      : responseCommon;
   }
 
   get clock(): ResolvedUserAgentOptions['clock'] {
@@ -45,11 +52,6 @@ export class UserAgentHost implements CallHost, RegistrationHost, OutgoingCallHo
 
   get timers(): ResolvedUserAgentOptions['timers'] {
     return this.o.timers;
-  }
-
-  /** RFC 4028 configuration for dialogs and calls; undefined when session timers are off. */
-  get sessionTimers(): ResolvedUserAgentOptions['sessionTimers'] | undefined {
-    return this.o.sessionTimers.enabled ? this.o.sessionTimers : undefined;
   }
 
   /** See the host interfaces. */
