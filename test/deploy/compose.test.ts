@@ -155,7 +155,7 @@ describe('config/asterisk matches the assistant', () => {
     expect(assistantEnv.SIP_EXTENSION).toBe('100');
   });
 
-  it('loads PJSIP and not the legacy chan_sip; keeps the WebRTC variant out of the loaded files', () => {
+  it('loads PJSIP and not the legacy chan_sip; HTTP off; the WebRTC variant only through the override', () => {
     const modules = section(conf('modules.conf'), 'modules');
     expect(value(modules, 'autoload')).toBe('yes');
     expect(values(modules, 'noload')).toContain('chan_sip.so');
@@ -163,12 +163,16 @@ describe('config/asterisk matches the assistant', () => {
     expect(files.filter((f) => f.endsWith('.conf')).sort()).toEqual([
       'asterisk.conf',
       'extensions.conf',
+      'http.conf',
       'logger.conf',
       'modules.conf',
       'pjsip.conf',
       'rtp.conf',
     ]);
-    const webrtc = parseAsteriskConf(readRepoFile('config/asterisk/pjsip-webrtc.conf.sample'));
+    // No WebSocket server in plain mode; docker-compose.webrtc.yml mounts webrtc/http.conf over it.
+    expect(value(section(conf('http.conf'), 'general'), 'enabled')).toBe('no');
+    expect(pjsip.some((s) => values(s, 'protocol').includes('wss'))).toBe(false);
+    const webrtc = parseAsteriskConf(readRepoFile('config/asterisk/webrtc/pjsip.conf'));
     expect(value(section(webrtc, 'voice-assistant', 'endpoint'), 'webrtc')).toBe('yes');
     expect(value(section(webrtc, 'voice-assistant', 'endpoint'), 'transport')).toBe('transport-wss');
   });
