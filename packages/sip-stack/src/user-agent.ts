@@ -27,6 +27,7 @@ import { createTransports } from './user-agent/transports.js';
 import { UserAgentHost } from './user-agent/user-agent-host.js';
 import type { RegistrationOptions } from './registration/registration.js';
 import { Registration } from './registration/registration.js';
+import { negotiateAsUas } from './dialog/session-timer.js';
 
 export type { TransportConfig, UserAgentOptions } from './user-agent/options.js';
 export { IncomingCall, CallStateError } from './user-agent/incoming-call.js';
@@ -234,6 +235,13 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     const call = new IncomingCall(this.host, tx, info, source);
     if (this.listenerCount('invite') === 0) {
       call.reject(480);
+      return;
+    }
+    // RFC 4028 §9: Session-Expires below our Min-SE from a UAC supporting timer -> 422 + Min-SE.
+    const timerCfg = this.host.sessionTimers;
+    const timer = timerCfg ? negotiateAsUas(tx.request, timerCfg) : undefined;
+    if (timer?.kind === 'reject') {
+      call.reject(422, { reason: 'Session Interval Too Small', headers: timer.headers });
       return;
     }
     this.host.calls.set(tx.key, call);

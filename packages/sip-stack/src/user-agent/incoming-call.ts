@@ -14,6 +14,7 @@ import type { MessageSource, TransportProtocol } from '../transport/transport.js
 import type { Dialog } from '../dialog/dialog.js';
 import type { DialogHost } from '../dialog/dialog-host.js';
 import { createUasDialog } from '../dialog/dialog-factory.js';
+import { allowsMethod, negotiateAsUas } from '../dialog/session-timer.js';
 import { ALLOW_VALUE } from './core-checks.js';
 import { OPTION_100REL, ReliableProvisionals, wantsReliable } from './reliable-provisionals.js';
 
@@ -147,7 +148,7 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
     return this.reliable.receivePrack(prack);
   }
 
-  /** True when `fromTag`/`toTag`  /** True when `fromTag`/`toTag` of an in-dialog request name this call's early dialog. */
+  /** True when `fromTag`/`toTag` of an in-dialog request name this call's early dialog. */
   matchesEarlyDialog(fromTag: string | undefined, toTag: string | undefined): boolean {
     return toTag === this.localTag && fromTag === (this.from.params.get('tag') ?? undefined);
   }
@@ -195,7 +196,19 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
     dialog.confirm(); // RFC 3261 §12.1.1: the dialog is confirmed when the 2xx is sent
     this.host.addDialog(dialog);
     dialog.once('terminated', (ev: { reason: string }) => this.emit('terminated', ev));
-    const extra = [{ name: 'Contact', value: this.localContact }, ...(opts.headers ?? [])];
+    // RFC 4028 §9: Session-Expires (+ Require: timer) in the 2xx; §10: the timer starts now.
+    const timerCfg = this.host.sessionTimers;
+    const timer = timerCfg ? negotiateAsUas(this.request, timerCfg) : undefined;
+    const timerHeaders = timer?.kind === 'accept' ? timer.headers : [];
+    const extra = [{ name: 'Contact', value: this.localContact }, ...timerHeaders, ...(opts.headers ?? [])];
+    if (timerCfg && timer?.kind === 'accept') {
+      dialog.startSessionTimer(
+        timerCfg,
+        timer.intervalSec,
+        timer.weRefresh,
+        allowsMethod(this.request, 'UPDATE'),
+      );
+    }
     const res = this.response(200, opts.body, opts.contentType, extra);
     this.host.callEnded(this);
     const acked = await dialog.send2xx(this.transaction, res, this.remote.protocol !== 'udp');

@@ -54,6 +54,11 @@ export class UserAgentHost implements CallHost, RegistrationHost, OutgoingCallHo
     return this.o.timers;
   }
 
+  /** RFC 4028 configuration for dialogs and calls; undefined when session timers are off. */
+  get sessionTimers(): ResolvedUserAgentOptions['sessionTimers'] | undefined {
+    return this.o.sessionTimers.enabled ? this.o.sessionTimers : undefined;
+  }
+
   /** See the host interfaces. */
   async resolve(uri: string, preferred?: TransportProtocol): Promise<Target | undefined> {
     const parsed = parseUri(uri);
