@@ -254,3 +254,74 @@ describe('RFC 4028 refresher (§10)', () => {
     expect(ok).not.toContain('Session-Expires');
   });
 });
+
+describe('RFC 4028 UAC (§7)', () => {
+  async function placed(sessionTimers?: { expiresSec?: number }) {
+    const s = await setup(sessionTimers);
+    const p = s.ua.invite('sip:bob@127.0.0.1:5070', { body: SDP, contentType: 'application/sdp' });
+    await s.flush();
+    return { ...s, p };
+  }
+
+  it('offers Supported: timer and Session-Expires, honours refresher=uac in the 2xx (we refresh)', async () => {
+    const s = await placed({ expiresSec: 600 });
+    const invite = s.transport.last()!.text;
+    expect(invite).toContain('Session-Expires: 600');
+    expect(invite).toMatch(/\r\nSupported: [^\r]*timer/);
+    s.transport.inject(
+      rawResponseTo(invite, 200, {
+        toTag: 'bobtag',
+        extra: [
+          'Contact: <sip:bob@127.0.0.1:5070>',
+          'Allow: INVITE, ACK, BYE, UPDATE',
+          'Require: timer',
+          'Session-Expires: 120;refresher=uac',
+        ],
+      }),
+    );
+    const dialog = await s.p;
+    expect(dialog.sessionTimer?.intervalSec).toBe(120);
+    expect(dialog.sessionTimer?.weRefresh).toBe(true);
+    s.clock.advance(60_000);
+    await s.flush();
+    expect(s.transport.last()!.text).toMatch(/^UPDATE sip:bob@127.0.0.1:5070 /);
+  });
+
+  it('refresher=uas in the 2xx: we are the refreshee; no Session-Expires: no timer', async () => {
+    const s = await placed();
+    s.transport.inject(
+      rawResponseTo(s.transport.last()!.text, 200, {
+        toTag: 'bobtag',
+        extra: ['Contact: <sip:bob@127.0.0.1:5070>', 'Session-Expires: 90;refresher=uas'],
+      }),
+    );
+    const dialog = await s.p;
+    expect(dialog.sessionTimer?.weRefresh).toBe(false);
+    s.clock.advance(60_000);
+    await s.flush();
+    expect(s.firstLines().at(-1)).toMatch(/^BYE /);
+
+    const t = await placed();
+    t.transport.inject(
+      rawResponseTo(t.transport.last()!.text, 200, {
+        toTag: 'bobtag',
+        extra: ['Contact: <sip:bob@127.0.0.1:5070>'],
+      }),
+    );
+    expect((await t.p).sessionTimer).toBeUndefined();
+  });
+
+  it('retries once on 422 with Session-Expires and Min-SE raised, CSeq + 1', async () => {
+    const s = await placed();
+    const first = s.transport.last()!.text;
+    s.transport.inject(rawResponseTo(first, 422, { toTag: 'bobtag', extra: ['Min-SE: 3600'] }));
+    await s.flush();
+    const retry = s.transport.sent.filter((m) => m.text.startsWith('INVITE ')).at(-1)!.text;
+    expect(retry).not.toBe(first);
+    expect(retry).toContain('Session-Expires: 3600');
+    expect(retry).toContain('Min-SE: 3600');
+    expect(retry).toContain('CSeq: 2 INVITE');
+    s.transport.inject(rawResponseTo(retry, 422, { toTag: 'bobtag2', extra: ['Min-SE: 7200'] }));
+    await expect(s.p).rejects.toThrow(/422/);
+  });
+});

@@ -1,6 +1,8 @@
 /**
  * Placing a call (RFC 3261 §13.2): INVITE, provisional responses, the UAC dialog on
- * 2xx with its ACK (§13.2.2.4), CANCEL on abort (§9.1).
+ * 2xx with its ACK (§13.2.2.4), CANCEL on abort (§9.1). Session timers (RFC 4028 §7):
+ * the INVITE offers `Session-Expires`, a 422 is retried once with its Min-SE, and the
+ * 2xx's Session-Expires/refresher starts the dialog's session timer.
  */
 import type { SipHeader, SipRequest, SipResponse } from '../message/types.js';
 import { createRequest, generateCallId, generateTag } from '../message/builders.js';
@@ -12,6 +14,7 @@ import { syntheticResponse } from '../transaction/synthetic-response.js';
 import type { Dialog } from '../dialog/dialog.js';
 import type { DialogHost } from '../dialog/dialog-host.js';
 import { createUacDialog } from '../dialog/dialog-factory.js';
+import { allowsMethod, parseMinSe, parseSessionExpires } from '../dialog/session-timer.js';
 import { getHeader } from '../message/headers.js';
 import { ALLOW_VALUE } from './core-checks.js';
 import type { DigestSession } from '../registration/digest-session.js';
@@ -84,6 +87,11 @@ function buildInvite(
     ...host.commonHeaders('request'),
     ...(opts.headers ?? []),
   ];
+  // RFC 4028 §7.1: offer our session interval (Supported: timer is in the common headers).
+  const timers = host.sessionTimers;
+  if (timers && !headers.some((h) => h.name.toLowerCase() === 'session-expires')) {
+    headers.push({ name: 'Session-Expires', value: String(timers.expiresSec) });
+  }
   return createRequest({ method: 'INVITE', uri, headers, body: opts.body, contentType: opts.contentType });
 }
 
@@ -95,6 +103,7 @@ class InviteAttempt implements ClientTransactionUser {
   private cancelWanted = false;
   private cancelled = false;
   private challenges = 0;
+  private intervalRetried = false;
   private readonly digest: DigestSession | undefined;
 
   constructor(
@@ -124,6 +133,7 @@ class InviteAttempt implements ClientTransactionUser {
       return;
     }
     if ((res.status === 401 || res.status === 407) && this.retryWithCredentials(res)) return;
+    if (res.status === 422 && this.retryWithMinSe(res)) return;
     if (res.status >= 300) return this.reject(new CallFailedError(res));
     if (this.dialog) return this.onAnother2xx(res);
     this.onAccepted(res);
@@ -150,6 +160,7 @@ class InviteAttempt implements ClientTransactionUser {
     dialog.remoteBody = { body: res.body, contentType: getHeader(res, 'Content-Type') ?? '' };
     this.dialog = dialog;
     this.host.addDialog(dialog);
+    this.startSessionTimer(dialog, res);
     dialog.ack2xx(invite, res).then(() => {
       if (!this.cancelWanted) return this.resolve(dialog);
       // Aborted but answered anyway (CANCEL/2xx race, RFC 3261 §9.1): hang up.
@@ -175,6 +186,44 @@ class InviteAttempt implements ClientTransactionUser {
       );
     }
     headers.push(...this.digest.authorization('INVITE', previous.uri, previous.body));
+    const invite: SipRequest = { ...previous, headers };
+    this.provisional = false;
+    this.tx = this.host.sendRequest(invite, this.target, this);
+    return true;
+  }
+
+  /**
+   * RFC 4028 §7.2: a 2xx with Session-Expires starts the session timer; `refresher=uac`
+   * (or none) makes us the refresher. Without Session-Expires the session does not expire.
+   */
+  private startSessionTimer(dialog: Dialog, res: SipResponse): void {
+    const cfg = this.host.sessionTimers;
+    const se = parseSessionExpires(res);
+    if (!cfg || !se) return;
+    dialog.startSessionTimer(cfg, se.deltaSec, se.refresher !== 'uas', allowsMethod(res, 'UPDATE'));
+  }
+
+  /**
+   * RFC 4028 §7.3: a 422 names the smallest interval the UAS or a proxy accepts: re-send
+   * the INVITE once (same Call-ID and From tag, CSeq + 1, new branch) with
+   * `Session-Expires` and `Min-SE` raised to that value.
+   */
+  private retryWithMinSe(res: SipResponse): boolean {
+    const minSe = parseMinSe(res);
+    if (minSe === undefined || this.intervalRetried || !this.tx || this.cancelWanted) return false;
+    this.intervalRetried = true;
+    const previous = this.tx.request;
+    const headers: SipHeader[] = [];
+    for (const h of previous.headers) {
+      const name = h.name.toLowerCase();
+      if (name === 'via' || name === 'session-expires' || name === 'min-se') continue;
+      headers.push(
+        h.name === 'CSeq' ? { name: 'CSeq', value: `${Number.parseInt(h.value, 10) + 1} INVITE` } : h,
+      );
+    }
+    const current = parseSessionExpires(previous)?.deltaSec ?? 0;
+    headers.push({ name: 'Session-Expires', value: String(Math.max(current, minSe)) });
+    headers.push({ name: 'Min-SE', value: String(minSe) });
     const invite: SipRequest = { ...previous, headers };
     this.provisional = false;
     this.tx = this.host.sendRequest(invite, this.target, this);
