@@ -163,19 +163,14 @@ describe('more sipp scenarios against the daemon', () => {
     await noCallLeft(plain);
   });
 
-  it('Require: 100rel: the stack does not do 100rel, so 420 Bad Extension with Unsupported: 100rel (RFC 3262 §3)', async () => {
-    const r = await scenario('require-100rel-refused', ringing);
-    expect(r.exitCode, r.output.slice(-2000)).toBe(0);
-    await noCallLeft(ringing);
-  });
-
-  // KNOWN GAP (packages/sip-stack, fixed by nobody yet): issue 3 asks for PRACK/100rel
-  // (RFC 3262) "when the peer requires it". The UA is built with supported [] and has no
-  // PRACK method, so INVITE + "Require: 100rel" gets 420 (previous test) instead of a
-  // reliable 180 (Require: 100rel, RSeq), 200 to the PRACK and 200 to the INVITE.
-  it.fails('Require: 100rel with PRACK: reliable 180 (RSeq), 200 to PRACK, 200 to INVITE', async () => {
+  // RFC 3262 (packages/sip-stack, user-agent/reliable-provisionals.ts): INVITE with
+  // "Require: 100rel" is no longer refused with 420; the ringing daemon's 180 is reliable
+  // (Require: 100rel, RSeq, retransmitted until the PRACK), the PRACK (RAck) gets 200, and
+  // the 200 to the INVITE comes only after it; then ACK and BYE.
+  it('Require: 100rel with PRACK: reliable 180 (RSeq), 200 to PRACK, 200 to INVITE', async () => {
     const r = await scenario('prack', ringing, 15);
     expect(r.exitCode, r.output.slice(-2000)).toBe(0);
+    await noCallLeft(ringing);
   });
 
   let sessionTimerTrace = '';
