@@ -181,12 +181,9 @@ describe('more sipp scenarios against the daemon', () => {
     await noCallLeft(plain);
   });
 
-  // KNOWN GAP (packages/sip-stack + daemon, fixed by nobody yet): RFC 4028 §9 - a UAS that
-  // supports the extension puts Session-Expires (>= Min-SE, here 90;refresher=uac) in the
-  // 2xx and, since the refresher is set, "Require: timer". The daemon's 200 has neither
-  // (no Supported: timer either): it behaves as a UAS without RFC 4028, which the RFC
-  // tolerates, but issue 3 requires session timers as refresher and refreshee.
-  it.fails('RFC 4028 §9: the 200 carries Session-Expires >= Min-SE and Require: timer', () => {
+  // RFC 4028 §9: a UAS that supports the extension puts Session-Expires (>= Min-SE, here
+  // 90;refresher=uac) in the 2xx and, since the UAC supports timer, "Require: timer".
+  it('RFC 4028 §9: the 200 carries Session-Expires >= Min-SE and Require: timer', () => {
     const ok = received(sessionTimerTrace).find(
       (m) => /^SIP\/2\.0 200 /.test(m) && /INVITE/.test(header(m, 'cseq') ?? ''),
     );
