@@ -184,6 +184,32 @@ describe('RFC 3262 reliable provisional responses (UAS)', () => {
     await s.ua.stop();
   });
 
+  it('after a non-2xx final with a 180 unacknowledged: retransmissions stop, a late PRACK still gets 200 (within 64*T1)', async () => {
+    const s = await setup();
+    s.call.progress(180);
+    const rseq = Number(s.header(s.transport.last()!.text, 'RSeq'));
+    s.call.reject(486);
+    expect(s.statuses().at(-1)).toBe('SIP/2.0 486 Busy Here');
+    s.clock.advance(1000);
+    expect(s.count180()).toBe(1);
+    s.prack(`${rseq} 1 INVITE`);
+    expect(s.statuses().at(-1)).toBe('SIP/2.0 200 OK');
+    s.call.progress(180); // ignored after the final response
+    expect(s.count180()).toBe(1);
+    await s.ua.stop();
+  });
+
+  it('a PRACK for a call rejected more than 64*T1 ago gets 481', async () => {
+    const s = await setup();
+    s.call.progress(180);
+    const rseq = Number(s.header(s.transport.last()!.text, 'RSeq'));
+    s.call.reject(486);
+    s.clock.advance(64 * 500);
+    s.prack(`${rseq} 1 INVITE`);
+    expect(s.statuses().at(-1)).toBe('SIP/2.0 481 Call/Transaction Does Not Exist');
+    await s.ua.stop();
+  });
+
   it('CANCEL while accept() waits for the PRACK: 487, accept() fails, retransmissions stop', async () => {
     const s = await setup();
     s.call.progress(180);

@@ -5,6 +5,7 @@
  * and sends requests for registrations and dialogs.
  */
 import { EventEmitter } from 'node:events';
+import type { TimerHandle } from './clock.js';
 import type { SipHeader, SipRequest, SipResponse } from './message/types.js';
 import { createRequest, createResponse, generateCallId, generateTag } from './message/builders.js';
 import { TransportLayer } from './transport/transport-layer.js';
@@ -62,6 +63,12 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
   private readonly transactions: TransactionLayer;
   private readonly host: UserAgentHost;
   private readonly registrations = new Set<Registration>();
+  /**
+   * RFC 3262 §3: calls that got a non-2xx final response while a reliable provisional was
+   * unacknowledged; kept 64*T1 because the UAS "MUST be prepared to process PRACK requests
+   * for those outstanding responses".
+   */
+  private readonly lateCalls = new Map<IncomingCall, TimerHandle>();
   private started = false;
 
   constructor(opts: UserAgentOptions) {
@@ -109,6 +116,8 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     for (const r of this.registrations) r.dispose();
     this.registrations.clear();
     for (const d of [...this.host.dialogs.values()]) d.terminate('transport');
+    for (const h of this.lateCalls.values()) this.options.clock.clearTimer(h);
+    this.lateCalls.clear();
     this.transactions.stop();
     if (this.started) await this.transportLayer.stop();
     this.started = false;
@@ -246,6 +255,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     }
     this.host.calls.set(tx.key, call);
     tx.user = { onTransportError: () => call.failed(), onTimeout: () => call.failed() };
+    call.once('terminated', () => this.keepForLatePrack(call));
     try {
       this.emit('invite', call);
     } catch (err) {
@@ -262,13 +272,20 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
    */
   private onPrack(req: SipRequest, info: MessageInfo, tx: ServerTransaction): void {
     if (info.toTag !== undefined) {
-      for (const call of this.host.calls.values()) {
+      for (const call of [...this.host.calls.values(), ...this.lateCalls.keys()]) {
         if (call.callId === info.callId && call.matchesEarlyDialog(info.fromTag, info.toTag)) {
           return this.reply(tx, call.receivePrack(req));
         }
       }
     }
     this.reply(tx, 481);
+  }
+
+  /** RFC 3262 §3: keep an ended call 64*T1 while a reliable provisional awaits its PRACK. */
+  private keepForLatePrack(call: IncomingCall): void {
+    if (!call.awaitingPrack || this.lateCalls.has(call)) return;
+    const h = this.options.clock.setTimer(() => this.lateCalls.delete(call), 64 * this.options.timers.t1Ms);
+    this.lateCalls.set(call, h);
   }
 
   private onMessage(req: SipRequest, tx: ServerTransaction): void {

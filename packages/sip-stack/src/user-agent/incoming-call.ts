@@ -148,6 +148,11 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
     return this.reliable.receivePrack(prack);
   }
 
+  /** True while a reliable provisional (RFC 3262 §3) is still unacknowledged. */
+  get awaitingPrack(): boolean {
+    return this.reliable.outstandingRSeq !== undefined;
+  }
+
   /** True when `fromTag`/`toTag` of an in-dialog request name this call's early dialog. */
   matchesEarlyDialog(fromTag: string | undefined, toTag: string | undefined): boolean {
     return toTag === this.localTag && fromTag === (this.from.params.get('tag') ?? undefined);
