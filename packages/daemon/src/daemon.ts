@@ -230,6 +230,10 @@ export class Daemon {
       const set = createProvidersFromEnv(env, {
         ...(a.assistant.voiceId ? { elevenlabs: { voiceId: a.assistant.voiceId } } : {}),
         deepgram: { language: a.assistant.language },
+        llm: {
+          ...(a.assistant.model ? { model: a.assistant.model } : {}),
+          ...(a.assistant.temperature !== undefined ? { temperature: a.assistant.temperature } : {}),
+        },
       });
       if (set) this.providers.set(a.name, set);
     }

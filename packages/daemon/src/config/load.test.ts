@@ -176,6 +176,18 @@ sip:
     expect(two.problems.map((p) => p.expected)).toContain('one WebSocket URL shared by every ws/wss account');
   });
 
+  it('reads the assistant model and temperature per account, checking the range', () => {
+    const ok = resolveConfig(
+      'sip:\n  accounts:\n    - assistant: { model: llama3.1:8b, temperature: 0.3 }\n',
+      {},
+    );
+    expect(ok.config?.sip.accounts[0]?.assistant).toMatchObject({ model: 'llama3.1:8b', temperature: 0.3 });
+    const bad = resolveConfig('sip:\n  accounts:\n    - assistant: { temperature: 7 }\n', {});
+    expect(bad.problems).toEqual([
+      { field: 'sip.accounts[0].assistant.temperature', value: '7', expected: 'a number 0..2' },
+    ]);
+  });
+
   it('returns unparsable YAML as a problem instead of throwing', () => {
     const { config, problems } = resolveConfig('sip: [unclosed', {}, 'x.yaml');
     expect(config).toBeUndefined();

@@ -308,8 +308,18 @@ function readAccount(r: Reader, a: unknown, p: string, index: number): AccountCo
       allowInterruptions: r.bool(asst, 'allow_interruptions', `${p}assistant.`, true),
       maxCallSec: r.int(asst, 'max_call_sec', `${p}assistant.`, 1800, 10, 86400),
       tools: readTools(r, asst.tools, `${p}assistant.tools`),
+      model: r.str(asst, 'model', `${p}assistant.`),
+      temperature: readTemperature(r, asst.temperature, `${p}assistant.temperature`),
     },
   };
+}
+
+function readTemperature(r: Reader, raw: unknown, field: string): number | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const n = typeof raw === 'number' ? raw : Number(raw);
+  if (Number.isFinite(n) && n >= 0 && n <= 2) return n;
+  r.problems.push({ field, value: String(raw), expected: 'a number 0..2' });
+  return undefined;
 }
 
 function readTools(r: Reader, raw: unknown, field: string): WebhookToolConfig[] {

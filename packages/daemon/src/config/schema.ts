@@ -53,6 +53,10 @@ export interface AssistantConfig {
   readonly allowInterruptions: boolean;
   /** Maximum call length before the goodbye, default 1800 s. */
   readonly maxCallSec: number;
+  /** LLM model for this account's assistant; default the global `OPENAI_MODEL`. */
+  readonly model?: string | undefined;
+  /** LLM sampling temperature 0..2 for this account; default the provider's. */
+  readonly temperature?: number | undefined;
   /** Webhook tools besides the built-ins (transfer_call, end_call, send_dtmf). */
   readonly tools: readonly WebhookToolConfig[];
 }
