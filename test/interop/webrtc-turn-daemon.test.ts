@@ -3,15 +3,16 @@
  * the daemon started with `SIP_TURN_SERVER=turn:<coturn>` (+ username/password) and
  * `SIP_MEDIA_ENCRYPTION=dtls-srtp`, so it answers baresip's `UDP/TLS/RTP/SAVPF` offer with
  * only the relayed candidate and every media datagram crosses coturn. baresip (dtls_srtp +
- * ice) calls it; the echo test's greeting must arrive, packets must flow both ways with no
- * SRTP failure, and baresip must receive from coturn's relay range (40000-40100), not from
+ * ice) calls it; the echo test's greeting and the caller's echo must arrive, packets must
+ * flow both ways with no SRTP failure, and baresip's ICE pair, DTLS peer and RTP source
+ * must all be in coturn's relay range (40000-40100), not
  * the daemon's own RTP socket (30000-30099). Loopback-only namespace as in
  * webrtc-daemon.test.ts (PEERS.md); the daemon is judged by its log and baresip's dumps.
  */
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bestMatch, readWav } from '../helpers/audio.js';
+import { bestMatch, readWav, rms } from '../helpers/audio.js';
 import {
   NS_IP as IP,
   createLoopbackNamespace,
@@ -96,8 +97,8 @@ describe.skipIf(!nsAvailable)('baresip calls the daemon whose media is relayed b
     deleteNamespace(NS);
   });
 
-  it('DTLS-SRTP completes through the relay; the greeting and packets flow both ways', async () => {
-    const source = speechWav(dir, 'caller', 'Peter Piper picked a peck of pickled peppers.', 8000, 12);
+  it('DTLS-SRTP completes through the relay; greeting, echo and packets flow both ways', async () => {
+    const source = speechWav(dir, 'caller', 'Peter Piper picked a peck of pickled peppers.', 8000, 20);
     const bdir = join(dir, 'baresip');
     writeWebrtcBaresipConfig(
       bdir,
@@ -107,7 +108,7 @@ describe.skipIf(!nsAvailable)('baresip calls the daemon whose media is relayed b
     phone = startProcess(
       'baresip',
       'ip',
-      ['netns', 'exec', NS, 'baresip', '-f', bdir, '-e', `/dial sip:echo@${IP}:5070`, '-t', '16'],
+      ['netns', 'exec', NS, 'baresip', '-f', bdir, '-e', `/dial sip:echo@${IP}:5070`, '-t', '24'],
       { logFile: join(bdir, 'baresip.log') },
     );
     await daemon.waitFor(/DTLS-SRTP established/, 20_000);
@@ -128,8 +129,13 @@ describe.skipIf(!nsAvailable)('baresip calls the daemon whose media is relayed b
     const log = phone.output();
     expect(log).toMatch(/DTLS-SRTP complete/);
     // baresip received from coturn's relay range, never from the daemon's RTP socket.
-    const from = [...log.matchAll(/receiving from 127\.0\.0\.2:(\d+)/g)].map((m) => Number(m[1]));
-    expect(from.length, 'baresip logs where it receives from').toBeGreaterThan(0);
+    // Every peer address baresip used (ICE's nominated pair, DTLS, RTP) is the relay's.
+    const from = [
+      ...log.matchAll(
+        /(?:receiving from|mnat 'ice' connected: raddr|incoming DTLS connect from) 127\.0\.0\.2:(\d+)/g,
+      ),
+    ].map((m) => Number(m[1]));
+    expect(from.length, 'baresip logs ICE, DTLS and RTP peers').toBeGreaterThanOrEqual(3);
     for (const port of from) {
       expect(port).toBeGreaterThanOrEqual(RELAY_MIN);
       expect(port).toBeLessThanOrEqual(RELAY_MAX);
@@ -143,5 +149,20 @@ describe.skipIf(!nsAvailable)('baresip calls the daemon whose media is relayed b
     const greeting = readWav(join(PROMPTS, '8000/greeting.wav')).samples;
     const g = bestMatch(greeting.subarray(rate * 0.5, rate * 2.5), heard, 0, rate * 4);
     expect(g.corr, `greeting correlation ${g.corr.toFixed(3)}`).toBeGreaterThan(0.8);
+    // And the caller's voice came back through the relay: the echo test echoes after its
+    // 11.3 s greeting.
+    const sent = readWav(join(bdir, files.find((f) => f.endsWith('-enc.wav')) as string)).samples;
+    const corrs = [14, 15, 16, 17].map((sec) => {
+      const segment = sent.subarray(sec * rate, (sec + 1) * rate);
+      if (rms(segment) < 300) return NaN; // a pause in the speech: not a test of the echo
+      return bestMatch(segment, heard, (sec - 2) * rate, Math.min(heard.length - rate, (sec + 1) * rate))
+        .corr;
+    });
+    const voiced = corrs.filter((c) => !Number.isNaN(c));
+    expect(voiced.length).toBeGreaterThanOrEqual(2);
+    expect(
+      voiced.filter((c) => c > 0.8).length,
+      `echo correlations ${corrs.map((c) => c.toFixed(3)).join(' ')}`,
+    ).toBeGreaterThanOrEqual(voiced.length - 1);
   });
 });
