@@ -4,7 +4,7 @@ import { startDaemon, type DaemonHandle } from '../helpers/daemon.js';
 import { ROOT, runDir } from '../helpers/paths.js';
 import { freePortBlock } from '../helpers/ports.js';
 import { runSipp } from '../helpers/sipp.js';
-import { stopAll } from '../helpers/processes.js';
+import { stopAll, until } from '../helpers/processes.js';
 
 /** SIPp scenarios for call features, driven straight at the daemon (RFC 3261, 3264, 3311). */
 describe('sipp feature scenarios against the daemon', () => {
@@ -80,6 +80,31 @@ describe('sipp feature scenarios against the daemon', () => {
   it('UPDATE with an offer is answered in its 200; UPDATE without a body refreshes', async () => {
     const r = await scenario('update', base, base + 6);
     expect(r.exitCode, r.output.slice(-2000)).toBe(0);
+  });
+
+  it('blind transfer: POST /calls/:id/transfer sends REFER, the far end accepts (202), the daemon leaves', async () => {
+    const run = scenario('refer-accepted', base, base + 8);
+    const base_ = `http://127.0.0.1:${base + 1}`;
+    const active = await until(
+      async () => {
+        const r = (await (await fetch(`${base_}/calls`)).json()) as {
+          calls: Array<{ id: string; state: string }>;
+        };
+        return r.calls.find((c) => c.state === 'active');
+      },
+      10_000,
+      'an active call',
+    );
+    const t = await fetch(`${base_}/calls/${active.id}/transfer`, {
+      method: 'POST',
+      body: JSON.stringify({ target: '200' }),
+    });
+    expect(t.status).toBe(202);
+    expect(((await t.json()) as { transferred: boolean }).transferred).toBe(true);
+    const r = await run;
+    expect(r.exitCode, r.output.slice(-2000)).toBe(0);
+    await ringing.waitLog(/^transfer accepted$/, 5000);
+    await ringing.waitLog(/^call ended: transferred$/, 5000);
   });
 
   it('the daemon hangs up with BYE when no RTP arrives (media timeout)', async () => {
