@@ -186,6 +186,8 @@ interface HeaderScan {
   readonly contentLength: string | undefined;
   /** Via, From, To, Call-ID and CSeq are all present. */
   readonly complete: boolean;
+  /** At least one Via line: enough to address an error response (RFC 3261 §18.2.2). */
+  readonly haveVia: boolean;
   readonly fail: Failure | undefined;
 }
 
@@ -300,7 +302,7 @@ function readHeaders(s: string, start: number, high: boolean): HeaderScan {
   }
   if (hasRawLines) arraysWithRawLines.add(headers);
   const complete = haveVia && haveFrom && haveTo && haveCallId && haveCSeq;
-  return { headers, bodyStart, contentLength, complete, fail };
+  return { headers, bodyStart, contentLength, complete, haveVia, fail };
 }
 
 /**
@@ -361,7 +363,7 @@ function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undef
   // ---- headers (RFC 3261 §7.3)
   const scan = readHeaders(s, nl + 1, high);
   if (scan.fail !== undefined) fail ??= scan.fail;
-  const { headers, contentLength, complete } = scan;
+  const { headers, contentLength, complete, haveVia } = scan;
   let bodyStart = scan.bodyStart;
   if (bodyStart < 0) {
     // No empty line: tolerated at the end of a datagram (no body); streams need it.
@@ -389,6 +391,10 @@ function parseUnchecked(buf: Buffer, stream: boolean, maxSizeOpt: number | undef
     // Neither a usable request line nor the headers to answer with: not a recognisable
     // request, so no status (the caller drops it).
     const recognisable = start.fail === undefined || start.fail.status === 505;
+    // RFC 4475 §3.3.1 (insuf): a request missing From/To/Call-ID is still answered 400 when
+    // it has a request line and a Via to send the response to; the response copies what exists.
+    if (recognisable && haveVia)
+      return { ok: false, reason: fail.reason, status: fail.status, partial: request };
     return { ok: false, reason: fail.reason, status: recognisable ? fail.status : undefined };
   }
   return { ok: true, message: request };

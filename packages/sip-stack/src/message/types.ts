@@ -118,7 +118,7 @@ export interface SipParseError {
    * 413 too large...); undefined when the input is not a recognisable request (drop it).
    */
   readonly status?: number | undefined;
-  /** The partially parsed request, when enough was read to answer it (needs Via, From, To, Call-ID, CSeq). */
+  /** The partially parsed request, when enough was read to answer it (a request line and a Via). */
   readonly partial?: SipRequest | undefined;
 }
 

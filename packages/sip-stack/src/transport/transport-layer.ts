@@ -195,7 +195,12 @@ export class TransportLayer {
 
   private receiveRequest(req: SipRequest, source: MessageSource): void {
     const via = stampReceived(req, source);
-    if (!via) return; // no usable Via: nowhere to answer (drop)
+    if (!via) {
+      // RFC 4475 §3.1.2.1 (badinv01): an unusable Via still deserves a 400, sent back to
+      // where the request came from (there is no sent-by to use).
+      this.answerUnparsable(req, 400, 'Bad Request', source);
+      return;
+    }
     const info = readMessageInfo(req, via);
     if (!info) {
       this.answerUnparsable(req, 400, 'Bad Request', source);
@@ -222,8 +227,7 @@ export class TransportLayer {
   private answerUnparsable(req: SipRequest, status: number, reason: string, source: MessageSource): void {
     if (req.method === 'ACK') return; // never answer an ACK (RFC 3261 §17)
     const via = stampReceived(req, source);
-    if (!via) return;
-    const info = readMessageInfo(req, via);
+    const info = via ? readMessageInfo(req, via) : undefined;
     const res = errorResponse(req, status, reason);
     if (!res) return;
     const target = info
