@@ -425,8 +425,6 @@ describe('RFC 4475 torture messages over the wire (UDP) to the daemon', () => {
  * dblreq is a UDP case (on a stream its trailing
  * INVITE is a second message, a call) and is left out.
  */
-const STREAM_400_LOST =
-  'StreamConnections.onData() destroys the socket as soon as the framer reports a fatal error, and the 400 built by TransportLayer.answerUnparsable() is never delivered: the connection closes ~20 ms after the message, zero bytes come back (RFC 3261 §18.3 / RFC 4475: answer 400, then close; socket.end() after the write would do)';
 const TCP_OVERRIDES: Record<string, { outcome: Outcome; why: string; bug?: string } | 'skip'> = {
   clerr: { outcome: NONE, why: 'the stream waits for the 9999 announced body bytes' },
   inv2543: { outcome: st(400), why: 'no Content-Length on a stream: 400 (RFC 3261 §18.3)' },
@@ -434,11 +432,10 @@ const TCP_OVERRIDES: Record<string, { outcome: Outcome; why: string; bug?: strin
     outcome: NONE,
     why: 'the .dat file has no empty line after its last header: on a stream the head is still incomplete',
   },
-  ncl: { outcome: st(400), why: 'Content-Length: -999 on a stream: 400, then close', bug: STREAM_400_LOST },
+  ncl: { outcome: st(400), why: 'Content-Length: -999 on a stream: 400, then close' },
   mcl01: {
     outcome: st(400),
     why: 'two different Content-Length values on a stream: 400, then close',
-    bug: STREAM_400_LOST,
   },
   dblreq: 'skip',
 };
@@ -735,32 +732,29 @@ describe('RFC 5118 IPv6 torture cases and hostile input, over the IPv4 sockets',
     await ping();
   });
 
-  it.fails(
-    `TCP: an oversize message gets 513 Message Too Large before the close [KNOWN BUG: ${STREAM_400_LOST}]`,
-    async () => {
-      const tcp = await TcpPeer.connect(base);
-      try {
-        const head = [
-          'MESSAGE sip:echo@127.0.0.1 SIP/2.0',
-          `Via: SIP/2.0/TCP 127.0.0.1:${tcp.localPort};branch=z9hG4bKhuge513`,
-          'From: <sip:a@127.0.0.1>;tag=1',
-          'To: <sip:echo@127.0.0.1>',
-          'Call-ID: huge513',
-          'CSeq: 1 MESSAGE',
-          'Max-Forwards: 70',
-          'Content-Type: text/plain',
-          `Content-Length: ${70 * 1024}`,
-          '',
-          '',
-        ].join('\r\n');
-        await tcp.write(head);
-        const got = await tcp.collect(1500, (r) => r.length > 0);
-        expect(got.map((m) => m.status)).toEqual([513]);
-      } finally {
-        tcp.close();
-      }
-    },
-  );
+  it('TCP: an oversize message gets 513 Message Too Large before the close (RFC 3261 §18.3)', async () => {
+    const tcp = await TcpPeer.connect(base);
+    try {
+      const head = [
+        'MESSAGE sip:echo@127.0.0.1 SIP/2.0',
+        `Via: SIP/2.0/TCP 127.0.0.1:${tcp.localPort};branch=z9hG4bKhuge513`,
+        'From: <sip:a@127.0.0.1>;tag=1',
+        'To: <sip:echo@127.0.0.1>',
+        'Call-ID: huge513',
+        'CSeq: 1 MESSAGE',
+        'Max-Forwards: 70',
+        'Content-Type: text/plain',
+        `Content-Length: ${70 * 1024}`,
+        '',
+        '',
+      ].join('\r\n');
+      await tcp.write(head);
+      const got = await tcp.collect(1500, (r) => r.length > 0);
+      expect(got.map((m) => m.status)).toEqual([513]);
+    } finally {
+      tcp.close();
+    }
+  });
 
   it('random binary garbage datagrams (200 of them, seeded) get no answer and do not hurt', async () => {
     const peer = await UdpPeer.bind(freshHost(), [0, 5060]);

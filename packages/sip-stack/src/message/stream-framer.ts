@@ -3,7 +3,7 @@
  * CRLF keep-alives. Pure: bytes in, parse results out; no sockets.
  */
 import { parseMessage } from './parse.js';
-import type { SipParseResult } from './types.js';
+import type { SipParseResult, SipRequest } from './types.js';
 
 /** A keep-alive seen between messages: `ping` = CRLFCRLF, `pong` = CRLF (RFC 5626 §4.4.1). */
 export interface KeepaliveItem {
@@ -113,11 +113,20 @@ export class SipStreamFramer {
     this.expected = -1;
   }
 
-  private fatal(out: StreamFramerItem[], reason: string, status?: number): void {
+  private fatal(out: StreamFramerItem[], reason: string, status?: number, headLen?: number): void {
+    // RFC 3261 §18.3 / RFC 4475 ncl, mcl01: when the head was read, answer it before the close.
+    const partial = headLen === undefined ? undefined : this.headRequest(headLen);
     this.failedFlag = true;
     this.store = Buffer.alloc(0);
     this.start = this.end = 0;
-    out.push({ ok: false, reason, status });
+    out.push({ ok: false, reason, status, partial });
+  }
+
+  /** The request whose head is the first `headLen` bytes, when it can be answered. */
+  private headRequest(headLen: number): SipRequest | undefined {
+    const r = parseMessage(Buffer.from(this.buf.subarray(0, headLen)), { maxSize: headLen + 1 });
+    if (r.ok) return r.message.kind === 'request' ? r.message : undefined;
+    return r.partial;
   }
 
   /**
@@ -169,11 +178,16 @@ export class SipStreamFramer {
     const cl = /^\d{1,10}$/.test(text) ? +text : NaN;
     // RFC 4475 ncl/mcl01: an unusable or ambiguous length loses the framing on a stream.
     if (!Number.isSafeInteger(cl) || values.some((v) => v !== text)) {
-      this.fatal(out, `unusable Content-Length ${JSON.stringify(values.join(', '))} on a stream`, 400);
+      this.fatal(
+        out,
+        `unusable Content-Length ${JSON.stringify(values.join(', '))} on a stream`,
+        400,
+        headLen,
+      );
       return false;
     }
     if (headLen + cl > this.maxMessageSize) {
-      this.fatal(out, `message of ${headLen + cl} bytes exceeds ${this.maxMessageSize}`, 513);
+      this.fatal(out, `message of ${headLen + cl} bytes exceeds ${this.maxMessageSize}`, 513, headLen);
       return false;
     }
     this.expected = headLen + cl;
