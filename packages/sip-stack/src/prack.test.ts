@@ -28,7 +28,7 @@ async function setup(inviteExtra: string[] = ['Supported: 100rel', 'Require: 100
   transport.inject(rawRequest({ body: 'v=0\r\n', extra: inviteExtra }));
   // The automatic 100 Trying (sent when the application does not answer at once) is left out.
   const statuses = () =>
-    transport.sent.map((s) => s.text.split('\r\n')[0]).filter((l) => l !== 'SIP/2.0 100 Trying');
+    transport.sent.map((s) => s.text.split('\r\n')[0] ?? '').filter((l) => l !== 'SIP/2.0 100 Trying');
   const count180 = () => transport.sent.filter((m) => m.text.startsWith('SIP/2.0 180')).length;
   const header = (text: string, name: string) => new RegExp(`\\r\\n${name}: ([^\\r]*)`).exec(text)?.[1];
   const prack = (rack: string, o: { toTag?: string; branch?: string; cseq?: number } = {}) =>

@@ -21,7 +21,7 @@ async function setup(opts: { supported?: string[] } = {}) {
     ...opts,
   });
   await ua.start();
-  const statuses = () => transport.sent.map((s) => s.text.split('\r\n')[0]);
+  const statuses = () => transport.sent.map((s) => s.text.split('\r\n')[0] ?? '');
   const flush = async () => {
     for (let i = 0; i < 5; i++) await Promise.resolve();
   };
@@ -146,7 +146,7 @@ describe('UserAgent core', () => {
     s.clock.advance(32_000);
     await s.flush();
     expect(errors).toHaveLength(1);
-    expect(s.statuses().filter((l) => l?.startsWith('SIP/2.0 200'))).toHaveLength(11);
+    expect(s.statuses().filter((l) => l.startsWith('SIP/2.0 200'))).toHaveLength(11);
     expect(s.statuses().at(-1)).toMatch(/^BYE sip:alice@127.0.0.1:5070 SIP\/2.0/);
   });
 

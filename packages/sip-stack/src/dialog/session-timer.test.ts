@@ -19,7 +19,7 @@ async function setup(sessionTimers?: { enabled?: boolean; expiresSec?: number; m
   const flush = async () => {
     for (let i = 0; i < 10; i++) await Promise.resolve();
   };
-  const firstLines = () => transport.sent.map((s) => s.text.split('\r\n')[0]);
+  const firstLines = () => transport.sent.map((s) => s.text.split('\r\n')[0] ?? '');
   return { clock, transport, ua, flush, firstLines };
 }
 
