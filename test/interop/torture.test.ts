@@ -215,7 +215,6 @@ const CASES: Record<string, Case> = {
     section: '3.3.15',
     outcome: st([406, 400]),
     why: 'INVITE with Accept: text/nobodyKnowsThis: the answer would need SDP, 406 Not Acceptable',
-    bug: 'the daemon ignores Accept and processes the INVITE (rings, would answer 200 with an SDP body the caller said it cannot accept)',
   },
 
   // §3.4 backward compatibility

@@ -37,7 +37,12 @@ export interface CheckFailure {
 
 /** Run the generic checks on an out-of-dialog request; undefined when it may proceed. */
 export function checkRequest(req: SipRequest, supported: readonly string[]): CheckFailure | undefined {
-  const failure = validateRequest(req, { supported, allowedMethods: ALLOWED_METHODS });
+  const failure = validateRequest(req, {
+    supported,
+    allowedMethods: ALLOWED_METHODS,
+    // RFC 3261 §21.4.7: our answer to an INVITE carries SDP; an Accept without it gets 406.
+    ...(req.method === 'INVITE' ? { responseContentTypes: ['application/sdp'] } : {}),
+  });
   if (!failure) return undefined;
   return { status: failure.status, reason: failure.reason, headers: failure.headers ?? [] };
 }
