@@ -9,7 +9,8 @@ import { stopAll } from '../helpers/processes.js';
 /**
  * RFC 4028 session timers with SIPp straight at the daemon: the daemon as UAS answers
  * Session-Expires with the refresher the caller asked for and Require: timer (§9), and as
- * refresher sends its refresh re-INVITE at half the interval (§10).
+ * refresher sends its refresh re-INVITE at half the interval (§10); a re-INVITE from the
+ * caller while that refresh is pending is refused with 491 (RFC 3261 §14.2).
  */
 describe('session timers (RFC 4028) against the daemon', () => {
   const dir = runDir('session-timers');
@@ -17,7 +18,7 @@ describe('session timers (RFC 4028) against the daemon', () => {
   let daemon: DaemonHandle;
 
   beforeAll(async () => {
-    base = await freePortBlock(60);
+    base = await freePortBlock(70);
     daemon = await startDaemon({
       dir,
       name: 'daemon-timers',
@@ -33,13 +34,12 @@ describe('session timers (RFC 4028) against the daemon', () => {
     await stopAll();
   });
 
-  it('refresher=uas: 200 with Session-Expires;refresher=uas + Require: timer, then the daemon refreshes at 45 s', async () => {
-    const sipPort = base + 50;
-    const r = await runSipp(
+  const scenario = (name: string, sipPort: number) =>
+    runSipp(
       [
         `127.0.0.1:${base}`,
         '-sf',
-        join(ROOT, 'test/sipp/session-timer-refresh.xml'),
+        join(ROOT, `test/sipp/${name}.xml`),
         '-s',
         'echo',
         '-m',
@@ -51,9 +51,18 @@ describe('session timers (RFC 4028) against the daemon', () => {
         '-mp',
         String(sipPort + 2),
       ],
-      { dir, name: 'session-timer-refresh', timeoutSec: 90 },
+      { dir, name, timeoutSec: 90 },
     );
-    expect(r.exitCode, r.output.slice(-3000)).toBe(0);
+
+  // Both scenarios wait for the refresh at 45 s, so they run side by side.
+  it('refresher=uas: Session-Expires;refresher=uas + Require: timer, the refresh at 45 s, and 491 glare against it', async () => {
+    const [refresh, glare] = await Promise.all([
+      scenario('session-timer-refresh', base + 50),
+      // RFC 3261 §14.2: our re-INVITE while the daemon's refresh re-INVITE is pending gets 491.
+      scenario('glare-491', base + 60),
+    ]);
+    expect(refresh.exitCode, refresh.output.slice(-3000)).toBe(0);
+    expect(glare.exitCode, glare.output.slice(-3000)).toBe(0);
     await daemon.waitLog(/^call ended: remote-bye$/, 5000);
   }, 120_000);
 });

@@ -197,12 +197,7 @@ describe('more sipp scenarios against the daemon', () => {
     expect(require).toContain('timer');
   });
 
-  // 491 glare (RFC 3261 §14.2) needs the daemon to have its own re-INVITE pending when the
-  // peer's arrives. The daemon never sends a re-INVITE (no session-timer refresher role, no
-  // hold/transfer re-INVITE; only Dialog.request('INVITE') in the library, unused by the
-  // call manager), so no black-box scenario can create glare. The library path (Dialog
-  // receiveOffer: clientInvite pending -> 491) is covered by sip-stack's unit tests only.
-  it.skip('re-INVITE glare gets 491: needs a daemon-originated re-INVITE (none exists yet)', () => {});
+  // 491 glare is proven in session-timers.test.ts, against the daemon's own refresh re-INVITE.
 });
 
 describe('resource exhaustion: no free RTP port', () => {
