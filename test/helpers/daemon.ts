@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { DAEMON_CLI } from './paths.js';
-import { startProcess, until, type Managed } from './processes.js';
+import { jsonLines, startProcess, until, type Managed } from './processes.js';
 
 export interface DaemonHandle {
   readonly proc: Managed;
@@ -46,18 +46,7 @@ export async function startDaemon(opts: {
     logFile: join(opts.dir, `${name}.log`),
   });
   const base = `http://127.0.0.1:${opts.httpPort}`;
-  const logs = (): Array<Record<string, unknown>> =>
-    proc
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .flatMap((l) => {
-        try {
-          return [JSON.parse(l) as Record<string, unknown>];
-        } catch {
-          return [];
-        }
-      });
+  const logs = (): Array<Record<string, unknown>> => jsonLines(proc.output());
   const handle: DaemonHandle = {
     proc,
     httpPort: opts.httpPort,

@@ -11,13 +11,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bestMatch, readWav, rms } from '../helpers/audio.js';
 import { ROOT, runDir } from '../helpers/paths.js';
-import { startProcess, stopAll, type Managed } from '../helpers/processes.js';
+import { jsonLines, startProcess, stopAll, type Managed } from '../helpers/processes.js';
 import { speechWav } from '../helpers/speech.js';
 import {
   NS_IP as IP,
   createLoopbackNamespace,
   deleteNamespace,
-  writeWebrtcBaresipConfig,
+  dialFromNamespace,
 } from '../helpers/netns.js';
 
 const NS = `va-webrtc-${process.pid}`;
@@ -32,12 +32,7 @@ describe.skipIf(!nsAvailable)('baresip (dtls_srtp + ice) calls an ICE-lite DTLS-
   const dir = runDir('webrtc-baresip');
   let harness: Managed;
   let phone: Managed;
-  const events = (): Array<Record<string, unknown>> =>
-    harness
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const events = (): Array<Record<string, unknown>> => jsonLines(harness.output());
 
   beforeAll(async () => {
     harness = startProcess(
@@ -62,19 +57,7 @@ describe.skipIf(!nsAvailable)('baresip (dtls_srtp + ice) calls an ICE-lite DTLS-
   it('ICE completes, DTLS-SRTP keys agree, the echo comes back over SAVPF with rtcp-mux', async () => {
     const source = speechWav(dir, 'caller', SPEECH, 8000, 8);
     const bdir = join(dir, 'baresip');
-    writeWebrtcBaresipConfig(
-      bdir,
-      source,
-      `<sip:alice@${IP}>;regint=0;mediaenc=dtls_srtp;medianat=ice;audio_codecs=PCMU/8000/1`,
-    );
-    phone = startProcess(
-      'baresip',
-      'ip',
-      ['netns', 'exec', NS, 'baresip', '-f', bdir, '-e', `/dial sip:echo@${IP}:5070`, '-t', '20'],
-      {
-        logFile: join(bdir, 'baresip.log'),
-      },
-    );
+    phone = dialFromNamespace(NS, bdir, source, `sip:echo@${IP}:5070`, 20);
     await harness.waitFor(/"event":"dtls-connected"/, 20_000);
     await harness.waitFor(/"event":"stats"/, 25_000);
     const log = phone.output();

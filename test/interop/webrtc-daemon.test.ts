@@ -10,14 +10,15 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bestMatch, readWav, rms } from '../helpers/audio.js';
-import { DAEMON_CLI, PROMPTS, runDir } from '../helpers/paths.js';
-import { startProcess, stopAll, type Managed } from '../helpers/processes.js';
+import { PROMPTS, runDir } from '../helpers/paths.js';
+import { jsonLines, stopAll, type Managed } from '../helpers/processes.js';
 import { speechWav } from '../helpers/speech.js';
 import {
   NS_IP as IP,
   createLoopbackNamespace,
   deleteNamespace,
-  writeWebrtcBaresipConfig,
+  dialFromNamespace,
+  startDaemonInNamespace,
 } from '../helpers/netns.js';
 
 const NS = `va-dtls-d-${process.pid}`;
@@ -27,29 +28,12 @@ describe.skipIf(!nsAvailable)('baresip (dtls_srtp + ice) calls the daemon: echo 
   const dir = runDir('webrtc-daemon');
   let daemon: Managed;
   let phone: Managed;
-  const logs = (): Array<Record<string, unknown>> =>
-    daemon
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const logs = (): Array<Record<string, unknown>> => jsonLines(daemon.output());
 
   beforeAll(async () => {
-    daemon = startProcess('daemon', 'ip', ['netns', 'exec', NS, process.execPath, DAEMON_CLI], {
-      env: {
-        PATH: process.env.PATH,
-        SIP_LISTEN_ADDRESS: IP,
-        SIP_LISTEN_PORT: '5070',
-        HTTP_LISTEN_ADDRESS: IP,
-        HTTP_PORT: '8080',
-        RTP_PORT_MIN: '30000',
-        RTP_PORT_MAX: '30099',
-        SIP_MEDIA_ENCRYPTION: 'dtls-srtp',
-        LOG_LEVEL: 'debug',
-      },
-      logFile: join(dir, 'daemon.log'),
+    daemon = await startDaemonInNamespace(NS, dir, {
+      SIP_MEDIA_ENCRYPTION: 'dtls-srtp',
     });
-    await daemon.waitFor(/voice-assistant started/, 20_000);
   });
   afterAll(async () => {
     await phone?.stop();
@@ -61,19 +45,7 @@ describe.skipIf(!nsAvailable)('baresip (dtls_srtp + ice) calls the daemon: echo 
   it('ICE and DTLS-SRTP complete; the greeting and the echo come back over SAVPF', async () => {
     const source = speechWav(dir, 'caller', 'Peter Piper picked a peck of pickled peppers.', 8000, 20);
     const bdir = join(dir, 'baresip');
-    writeWebrtcBaresipConfig(
-      bdir,
-      source,
-      `<sip:alice@${IP}>;regint=0;mediaenc=dtls_srtp;medianat=ice;audio_codecs=PCMU/8000/1`,
-    );
-    phone = startProcess(
-      'baresip',
-      'ip',
-      ['netns', 'exec', NS, 'baresip', '-f', bdir, '-e', `/dial sip:echo@${IP}:5070`, '-t', '24'],
-      {
-        logFile: join(bdir, 'baresip.log'),
-      },
-    );
+    phone = dialFromNamespace(NS, bdir, source, `sip:echo@${IP}:5070`, 24);
     await daemon.waitFor(/DTLS-SRTP established/, 20_000);
     await daemon.waitFor(/"msg":"call ended: /, 30_000);
     await phone.exited;

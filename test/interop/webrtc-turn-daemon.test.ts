@@ -9,7 +9,7 @@
  * the daemon's own RTP socket (30000-30099). Loopback-only namespace as in
  * webrtc-daemon.test.ts (PEERS.md); the daemon is judged by its log and baresip's dumps.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bestMatch, readWav, rms } from '../helpers/audio.js';
@@ -17,15 +17,19 @@ import {
   NS_IP as IP,
   createLoopbackNamespace,
   deleteNamespace,
-  writeWebrtcBaresipConfig,
+  dialFromNamespace,
+  startCoturnInNamespace,
+  startDaemonInNamespace,
+  TURN_RELAY_MAX,
+  TURN_RELAY_MIN,
+  TURN_PASSWORD,
+  TURN_USER,
 } from '../helpers/netns.js';
-import { DAEMON_CLI, PROMPTS, runDir } from '../helpers/paths.js';
-import { startProcess, stopAll, type Managed } from '../helpers/processes.js';
+import { PROMPTS, runDir } from '../helpers/paths.js';
+import { jsonLines, stopAll, type Managed } from '../helpers/processes.js';
 import { speechWav } from '../helpers/speech.js';
 
 const NS = `va-turn-d-${process.pid}`;
-const RELAY_MIN = 40000;
-const RELAY_MAX = 40100;
 const nsAvailable = createLoopbackNamespace(NS);
 
 describe.skipIf(!nsAvailable)('baresip calls the daemon whose media is relayed by coturn (TURN)', () => {
@@ -33,61 +37,16 @@ describe.skipIf(!nsAvailable)('baresip calls the daemon whose media is relayed b
   let coturn: Managed;
   let daemon: Managed;
   let phone: Managed;
-  const logs = (): Array<Record<string, unknown>> =>
-    daemon
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const logs = (): Array<Record<string, unknown>> => jsonLines(daemon.output());
 
   beforeAll(async () => {
-    // As webrtc-turn.test.ts (PEERS.md): allow-loopback-peers, lt-cred-mech with a static user.
-    const conf = join(dir, 'turnserver.conf');
-    writeFileSync(
-      conf,
-      [
-        `listening-ip=${IP}`,
-        `relay-ip=${IP}`,
-        'listening-port=3478',
-        `min-port=${RELAY_MIN}`,
-        `max-port=${RELAY_MAX}`,
-        'lt-cred-mech',
-        'user=va:vapass',
-        'realm=voice.test',
-        'allow-loopback-peers',
-        'no-tls',
-        'no-dtls',
-        'no-cli',
-        'no-tcp-relay',
-        `userdb=${join(dir, 'turndb')}`,
-        `pidfile=${join(dir, 'turnserver.pid')}`,
-        'log-file=stdout',
-        'simple-log',
-        '',
-      ].join('\n'),
-    );
-    coturn = startProcess('coturn', 'ip', ['netns', 'exec', NS, 'turnserver', '-c', conf], {
-      logFile: join(dir, 'coturn.log'),
+    coturn = await startCoturnInNamespace(NS, dir);
+    daemon = await startDaemonInNamespace(NS, dir, {
+      SIP_MEDIA_ENCRYPTION: 'dtls-srtp',
+      SIP_TURN_SERVER: `turn:${IP}:3478`,
+      SIP_TURN_USERNAME: TURN_USER,
+      SIP_TURN_PASSWORD: TURN_PASSWORD,
     });
-    await coturn.waitFor(/Total General servers|relay 127\.0\.0\.2|IPv4\. UDP listener opened/, 15_000);
-    daemon = startProcess('daemon', 'ip', ['netns', 'exec', NS, process.execPath, DAEMON_CLI], {
-      env: {
-        PATH: process.env.PATH,
-        SIP_LISTEN_ADDRESS: IP,
-        SIP_LISTEN_PORT: '5070',
-        HTTP_LISTEN_ADDRESS: IP,
-        HTTP_PORT: '8080',
-        RTP_PORT_MIN: '30000',
-        RTP_PORT_MAX: '30099',
-        SIP_MEDIA_ENCRYPTION: 'dtls-srtp',
-        SIP_TURN_SERVER: `turn:${IP}:3478`,
-        SIP_TURN_USERNAME: 'va',
-        SIP_TURN_PASSWORD: 'vapass',
-        LOG_LEVEL: 'debug',
-      },
-      logFile: join(dir, 'daemon.log'),
-    });
-    await daemon.waitFor(/voice-assistant started/, 20_000);
   });
   afterAll(async () => {
     await phone?.stop();
@@ -100,17 +59,7 @@ describe.skipIf(!nsAvailable)('baresip calls the daemon whose media is relayed b
   it('DTLS-SRTP completes through the relay; greeting, echo and packets flow both ways', async () => {
     const source = speechWav(dir, 'caller', 'Peter Piper picked a peck of pickled peppers.', 8000, 20);
     const bdir = join(dir, 'baresip');
-    writeWebrtcBaresipConfig(
-      bdir,
-      source,
-      `<sip:alice@${IP}>;regint=0;mediaenc=dtls_srtp;medianat=ice;audio_codecs=PCMU/8000/1`,
-    );
-    phone = startProcess(
-      'baresip',
-      'ip',
-      ['netns', 'exec', NS, 'baresip', '-f', bdir, '-e', `/dial sip:echo@${IP}:5070`, '-t', '24'],
-      { logFile: join(bdir, 'baresip.log') },
-    );
+    phone = dialFromNamespace(NS, bdir, source, `sip:echo@${IP}:5070`, 24);
     await daemon.waitFor(/DTLS-SRTP established/, 20_000);
     await daemon.waitFor(/"msg":"call ended: /, 30_000);
     await phone.exited;
@@ -137,8 +86,8 @@ describe.skipIf(!nsAvailable)('baresip calls the daemon whose media is relayed b
     ].map((m) => Number(m[1]));
     expect(from.length, 'baresip logs ICE, DTLS and RTP peers').toBeGreaterThanOrEqual(3);
     for (const port of from) {
-      expect(port).toBeGreaterThanOrEqual(RELAY_MIN);
-      expect(port).toBeLessThanOrEqual(RELAY_MAX);
+      expect(port).toBeGreaterThanOrEqual(TURN_RELAY_MIN);
+      expect(port).toBeLessThanOrEqual(TURN_RELAY_MAX);
     }
     // coturn saw the allocation (its log names the session's user).
     expect(coturn.output()).toMatch(/va/);

@@ -5,7 +5,7 @@
  * ChannelData). baresip (dtls_srtp + ice) calls it; audio must flow both ways. Runs in a
  * loopback-only network namespace like the ICE suite (PEERS.md).
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bestMatch, readWav, rms } from '../helpers/audio.js';
@@ -13,10 +13,13 @@ import {
   NS_IP as IP,
   createLoopbackNamespace,
   deleteNamespace,
-  writeWebrtcBaresipConfig,
+  dialFromNamespace,
+  startCoturnInNamespace,
+  TURN_PASSWORD,
+  TURN_USER,
 } from '../helpers/netns.js';
 import { ROOT, runDir } from '../helpers/paths.js';
-import { startProcess, stopAll, type Managed } from '../helpers/processes.js';
+import { jsonLines, startProcess, stopAll, type Managed } from '../helpers/processes.js';
 import { speechWav } from '../helpers/speech.js';
 
 const NS = `va-turn-${process.pid}`;
@@ -32,43 +35,10 @@ describe.skipIf(!nsAvailable)(
     let coturn: Managed;
     let harness: Managed;
     let phone: Managed;
-    const events = (): Array<Record<string, unknown>> =>
-      harness
-        .output()
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = (): Array<Record<string, unknown>> => jsonLines(harness.output());
 
     beforeAll(async () => {
-      // PEERS.md: allow-loopback-peers (else 403 Forbidden IP), lt-cred-mech with a static user.
-      const conf = join(dir, 'turnserver.conf');
-      writeFileSync(
-        conf,
-        [
-          `listening-ip=${IP}`,
-          `relay-ip=${IP}`,
-          'listening-port=3478',
-          'min-port=40000',
-          'max-port=40100',
-          'lt-cred-mech',
-          'user=va:vapass',
-          'realm=voice.test',
-          'allow-loopback-peers',
-          'no-tls',
-          'no-dtls',
-          'no-cli',
-          'no-tcp-relay',
-          `userdb=${join(dir, 'turndb')}`,
-          `pidfile=${join(dir, 'turnserver.pid')}`,
-          'log-file=stdout',
-          'simple-log',
-          '',
-        ].join('\n'),
-      );
-      coturn = startProcess('coturn', 'ip', ['netns', 'exec', NS, 'turnserver', '-c', conf], {
-        logFile: join(dir, 'coturn.log'),
-      });
-      await coturn.waitFor(/Total General servers|relay 127\.0\.0\.2|IPv4\. UDP listener opened/, 15_000);
+      coturn = await startCoturnInNamespace(NS, dir);
       harness = startProcess(
         'harness',
         'ip',
@@ -82,8 +52,8 @@ describe.skipIf(!nsAvailable)(
             RTP_PORT: '30000',
             MAX_MS: '60000',
             TURN_SERVER: `${IP}:3478`,
-            TURN_USERNAME: 'va',
-            TURN_PASSWORD: 'vapass',
+            TURN_USERNAME: TURN_USER,
+            TURN_PASSWORD: TURN_PASSWORD,
           },
           logFile: join(dir, 'harness.log'),
         },
@@ -101,17 +71,7 @@ describe.skipIf(!nsAvailable)(
     it('answers with only the relayed candidate, DTLS completes through coturn, audio flows both ways', async () => {
       const source = speechWav(dir, 'caller', SPEECH, 8000, 8);
       const bdir = join(dir, 'baresip');
-      writeWebrtcBaresipConfig(
-        bdir,
-        source,
-        `<sip:alice@${IP}>;regint=0;mediaenc=dtls_srtp;medianat=ice;audio_codecs=PCMU/8000/1`,
-      );
-      phone = startProcess(
-        'baresip',
-        'ip',
-        ['netns', 'exec', NS, 'baresip', '-f', bdir, '-e', `/dial sip:echo@${IP}:5070`, '-t', '20'],
-        { logFile: join(bdir, 'baresip.log') },
-      );
+      phone = dialFromNamespace(NS, bdir, source, `sip:echo@${IP}:5070`, 20);
       await harness.waitFor(/"event":"dtls-connected"/, 20_000);
       await harness.waitFor(/"event":"stats"/, 25_000);
       const ev = events();
