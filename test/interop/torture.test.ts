@@ -229,6 +229,39 @@ interface Status {
   active_calls: number;
 }
 
+/**
+ * Two daemons on `base`..`base+43` (the second takes the RFC 4475 messages that share a
+ * branch with another one: it would otherwise see them as retransmissions). They ring 4 s
+ * before answering so a valid INVITE can be cancelled, and never hang up for lack of RTP.
+ */
+async function startDaemonPair(
+  dir: string,
+  base: number,
+  name: string,
+): Promise<[DaemonHandle, DaemonHandle]> {
+  const env = { SIP_ANSWER_DELAY_MS: '4000', RTP_MEDIA_TIMEOUT_SEC: '0' };
+  return Promise.all([
+    startDaemon({
+      dir,
+      name,
+      sipPort: base,
+      httpPort: base + 1,
+      rtpPortMin: base + 4,
+      rtpPortMax: base + 23,
+      env,
+    }),
+    startDaemon({
+      dir,
+      name: `${name}-b`,
+      sipPort: base + 2,
+      httpPort: base + 3,
+      rtpPortMin: base + 24,
+      rtpPortMax: base + 43,
+      env,
+    }),
+  ]);
+}
+
 describe('RFC 4475 torture messages over the wire (UDP) to the daemon', () => {
   const dir = runDir('torture');
   let base = 0;
@@ -242,26 +275,7 @@ describe('RFC 4475 torture messages over the wire (UDP) to the daemon', () => {
 
   beforeAll(async () => {
     base = await freePortBlock(44);
-    const env = { SIP_ANSWER_DELAY_MS: '4000', RTP_MEDIA_TIMEOUT_SEC: '0' };
-    [daemon, daemonB] = await Promise.all([
-      startDaemon({
-        dir,
-        sipPort: base,
-        httpPort: base + 1,
-        rtpPortMin: base + 4,
-        rtpPortMax: base + 23,
-        env,
-      }),
-      startDaemon({
-        dir,
-        name: 'daemon-b',
-        sipPort: base + 2,
-        httpPort: base + 3,
-        rtpPortMin: base + 24,
-        rtpPortMax: base + 43,
-        env,
-      }),
-    ]);
+    [daemon, daemonB] = await startDaemonPair(dir, base, 'daemon');
   });
   afterAll(async () => {
     await daemon?.stop();
@@ -447,27 +461,7 @@ describe('RFC 4475 torture messages over TCP to the daemon', () => {
 
   beforeAll(async () => {
     base = await freePortBlock(44);
-    const env = { SIP_ANSWER_DELAY_MS: '4000', RTP_MEDIA_TIMEOUT_SEC: '0' };
-    [daemon, daemonB] = await Promise.all([
-      startDaemon({
-        dir,
-        name: 'daemon-tcp',
-        sipPort: base,
-        httpPort: base + 1,
-        rtpPortMin: base + 4,
-        rtpPortMax: base + 23,
-        env,
-      }),
-      startDaemon({
-        dir,
-        name: 'daemon-tcp-b',
-        sipPort: base + 2,
-        httpPort: base + 3,
-        rtpPortMin: base + 24,
-        rtpPortMax: base + 43,
-        env,
-      }),
-    ]);
+    [daemon, daemonB] = await startDaemonPair(dir, base, 'daemon-tcp');
   });
   afterAll(async () => {
     await daemon?.stop();
