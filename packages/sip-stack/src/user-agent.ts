@@ -7,7 +7,8 @@
 import { EventEmitter } from 'node:events';
 import type { TimerHandle } from './clock.js';
 import type { SipHeader, SipRequest, SipResponse } from './message/types.js';
-import { createRequest, createResponse, generateCallId, generateTag } from './message/builders.js';
+import { createRequest, createResponse, generateTag } from './message/builders.js';
+import { outOfDialogHeaders } from './user-agent/request-headers.js';
 import { TransportLayer } from './transport/transport-layer.js';
 import type { MessageInfo } from './transport/message-info.js';
 import type { MessageSource, TransportProtocol } from './transport/transport.js';
@@ -159,17 +160,14 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     } = {},
   ): Promise<SipResponse> {
     const protocol = opts.transport ?? 'udp';
-    const from =
-      opts.from ??
-      this.host
-        .contact(protocol)
-        .slice(1, -1)
-        .replace(/;transport=\w+/, '');
     const headers: SipHeader[] = [
-      { name: 'From', value: `<${from}>;tag=${generateTag()}` },
-      { name: 'To', value: `<${opts.to ?? uri}>` },
-      { name: 'Call-ID', value: generateCallId() },
-      { name: 'CSeq', value: `1 ${method}` },
+      ...outOfDialogHeaders({
+        method,
+        uri,
+        from: opts.from,
+        to: opts.to,
+        contact: this.host.contact(protocol),
+      }),
       ...this.host.commonHeaders('request'),
       ...(opts.headers ?? []),
     ];

@@ -5,7 +5,8 @@
  * 2xx's Session-Expires/refresher starts the dialog's session timer.
  */
 import type { SipHeader, SipRequest, SipResponse } from '../message/types.js';
-import { createRequest, generateCallId, generateTag } from '../message/builders.js';
+import { createRequest } from '../message/builders.js';
+import { outOfDialogHeaders } from './request-headers.js';
 import { parseUri, isSipUri } from '../message/uri.js';
 import type { Target, TransportProtocol } from '../transport/transport.js';
 import { readMessageInfo } from '../transport/message-info.js';
@@ -71,17 +72,14 @@ function buildInvite(
   opts: InviteOptions,
   protocol: TransportProtocol,
 ): SipRequest {
-  const from =
-    opts.from ??
-    host
-      .contact(protocol)
-      .slice(1, -1)
-      .replace(/;transport=\w+/, '');
   const headers: SipHeader[] = [
-    { name: 'From', value: `<${from}>;tag=${generateTag()}` },
-    { name: 'To', value: `<${opts.to ?? uri}>` },
-    { name: 'Call-ID', value: generateCallId() },
-    { name: 'CSeq', value: '1 INVITE' },
+    ...outOfDialogHeaders({
+      method: 'INVITE',
+      uri,
+      from: opts.from,
+      to: opts.to,
+      contact: host.contact(protocol),
+    }),
     { name: 'Contact', value: host.contact(protocol) },
     { name: 'Allow', value: ALLOW_VALUE },
     ...host.commonHeaders('request'),
