@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { UserAgent, type Registration, type TransportConfig } from '@voice-assistant/sip-stack';
+import { UserAgent } from '@voice-assistant/sip-stack';
 import { PortAllocator } from '@voice-assistant/rtp';
 import { createProvidersFromEnv, type ProviderSet } from '@voice-assistant/ai-pipeline';
 import { ECHO_TEST_PROMPTS } from './apps/echo-test.js';
@@ -20,18 +19,15 @@ import type { Logger } from './logger.js';
 import { Metrics } from './metrics/metrics.js';
 import { discoverPublicAddress, type PublicAddress } from './nat/public-address.js';
 import { scheduleRetention, type RetentionHandle } from './recording/index.js';
+import { startAccountRegistration, type AccountRuntime } from './sip/account-registration.js';
+import { resolveInstanceId } from './sip/instance-id.js';
+import { sipTransports } from './sip/transports.js';
 import { accountStatus, overallStatus, type AccountStatus } from './status.js';
 
 export interface DaemonOptions {
   readonly logger: Logger;
   readonly version: string;
   readonly configPath?: string | undefined;
-}
-
-interface AccountRuntime {
-  readonly config: AccountConfig;
-  readonly registration?: Registration;
-  registeredAt?: number;
 }
 
 /**
@@ -123,10 +119,15 @@ export class Daemon {
       publicAddress: () => this.publicAddress.address,
     });
     this.ua = new UserAgent({
-      transports: this.transports(cfg),
+      transports: sipTransports(cfg),
       userAgent: `${cfg.sip.userAgent}/${this.opts.version}`,
       publicAddress: this.publicAddress.address,
       timers: { t1Ms: cfg.sip.t1Ms },
+      sessionTimers: {
+        enabled: cfg.sip.sessionExpiresSec > 0,
+        expiresSec: Math.max(cfg.sip.sessionExpiresSec, cfg.sip.minSeSec),
+        minSeSec: cfg.sip.minSeSec,
+      },
       logger: this.log.child({ component: 'sip' }),
     });
     this.ua.on('invite', (inc) => this.calls?.handleInvite(inc));
@@ -239,77 +240,18 @@ export class Daemon {
     }
   }
 
-  private transports(cfg: DaemonConfig): TransportConfig[] {
-    const out: TransportConfig[] = [];
-    const tls = cfg.sip.tls;
-    const tlsOptions = {
-      ca: tls.caFile ? readFileSync(tls.caFile) : undefined,
-      rejectUnauthorized: tls.verifyServer,
-    };
-    for (const t of cfg.sip.listenTransports) {
-      if (t === 'tls') {
-        if (!tls.certFile || !tls.keyFile) continue;
-        out.push({
-          protocol: 'tls',
-          host: cfg.sip.listenAddress,
-          port: cfg.sip.tlsListenPort,
-          tls: { ...tlsOptions, cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) },
-        });
-      } else out.push({ protocol: t, host: cfg.sip.listenAddress, port: cfg.sip.listenPort });
-    }
-    // RFC 3261 §26.2.1: a TLS client needs no certificate of its own. An account that
-    // registers over TLS gets a client-side TLS transport (its listener, on an ephemeral
-    // port, only serves peers that present no client certificate requirement).
-    if (
-      !out.some((t) => t.protocol === 'tls') &&
-      cfg.sip.accounts.some((a) => a.server && a.transport === 'tls')
-    )
-      out.push({ protocol: 'tls', host: cfg.sip.listenAddress, port: 0, tls: tlsOptions });
-    // SIP over WebSocket (RFC 7118): one outbound connection, shared by the ws/wss accounts.
-    const ws = cfg.sip.accounts.find((a) => a.wsUrl !== undefined && a.server !== undefined);
-    if (ws?.wsUrl && (ws.transport === 'ws' || ws.transport === 'wss'))
-      out.push({ protocol: ws.transport, url: ws.wsUrl, tls: tlsOptions });
-    return out;
-  }
-
   private startAccount(account: AccountConfig): void {
-    if (!this.ua || !account.server || !account.username || !account.password) {
-      this.accounts.set(account.name, { config: account });
-      return;
-    }
-    const domain = account.domain ?? account.server;
-    const host = account.server.includes(':') ? `[${account.server}]` : account.server;
-    const overWs = account.transport === 'ws' || account.transport === 'wss';
-    const registration = this.ua.register({
-      // Over WebSocket the request goes over the one connection (RFC 7118): name the domain only.
-      registrar: overWs ? `sip:${host}` : `sip:${host}:${account.port};transport=${account.transport}`,
-      aor: `sip:${account.username}@${domain}`,
-      username: account.username,
-      authUsername: account.authUsername,
-      password: account.password,
-      expiresSec: account.expiresSec,
-      retry: { initialDelayMs: account.retryInitialMs, maxDelayMs: account.retryMaxMs, jitter: 0.2 },
-      transport: account.transport,
-    });
-    const rt: AccountRuntime = { config: account, registration };
+    const rt = startAccountRegistration(
+      {
+        ua: this.ua,
+        metrics: this.metrics,
+        log: this.log,
+        instanceId: resolveInstanceId(this.config.sip.instanceId),
+        countError: (type, name) => this.countError(type, name),
+      },
+      account,
+    );
     this.accounts.set(account.name, rt);
-    const log = this.log.child({ account: account.name, server: account.server, username: account.username });
-    this.metrics.registered.set({ account: account.name }, 0);
-    registration.on('registered', (e: { expiresSec: number }) => {
-      const first = rt.registeredAt === undefined;
-      rt.registeredAt = Date.now();
-      this.metrics.registered.set({ account: account.name }, 1);
-      this.metrics.registrationsTotal.inc({ account: account.name, result: 'success' });
-      if (first) log.info({ expiresSec: e.expiresSec }, 'SIP registration successful');
-      else log.debug({ expiresSec: e.expiresSec }, 'SIP registration refreshed');
-    });
-    registration.on('failed', (e: { reason: string; status?: number; message: string }) => {
-      rt.registeredAt = undefined;
-      this.metrics.registered.set({ account: account.name }, 0);
-      this.metrics.registrationsTotal.inc({ account: account.name, result: 'failed' });
-      this.countError('registration', account.name);
-      log.warn({ cause: e.reason, status: e.status }, `SIP registration failed: ${e.message}`);
-    });
   }
 
   /** `GET /sip/status`: the guide's shape, extended with accounts and listeners. */

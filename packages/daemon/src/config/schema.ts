@@ -19,6 +19,15 @@ export type SrtpPolicyName = 'off' | 'optional' | 'mandatory';
 export type MediaEncryptionName = 'sdes' | 'dtls-srtp';
 /** Telephony providers. */
 export type TelephonyProviderName = 'sip' | 'twilio';
+/**
+ * Keep-alive toward the registrar (`keepalive`): `crlf` sends a double CRLF (RFC 5626
+ * §4.4.1; a single CRLF pong is expected on TCP/TLS) on every transport, which also keeps
+ * UDP NAT bindings open; `options` sends an out-of-dialog OPTIONS (any response proves the
+ * path; a timeout triggers re-registration); `stun` sends a STUN Binding request on the SIP
+ * socket (RFC 5626 §4.4.2, UDP; detects a NAT rebinding); `off` sends nothing. `auto`
+ * (default) is `crlf`.
+ */
+export type KeepaliveModeName = 'auto' | 'off' | 'crlf' | 'options' | 'stun';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** An HTTP webhook tool the assistant may call: the model's arguments are POSTed as JSON. */
@@ -87,9 +96,28 @@ export interface AccountConfig {
   readonly domain?: string | undefined;
   /** Extension number, informational (routing matches username or extension). */
   readonly extension?: string | undefined;
+  /**
+   * Locate the server with RFC 3263 NAPTR and SRV lookups (then A/AAAA), failing over to the
+   * next target on timeout or 503. Default true when `server` is a host name and no `port`
+   * is configured (RFC 3263 §4.2: an explicit port means A/AAAA only); `dns_srv: false` turns it off.
+   */
+  readonly dnsSrv: boolean;
+  /**
+   * Outbound proxy (`outbound_proxy`, `SIP_OUTBOUND_PROXY`): every out-of-dialog request
+   * (REGISTER, INVITE, OPTIONS) goes there with a preloaded loose Route (RFC 3261 §8.1.2).
+   * Normalised to a URI: `sip:host[:port][;transport=x];lr`.
+   */
+  readonly outboundProxy?: string | undefined;
+  /** Keep-alive toward the registrar, default `auto` (see {@link KeepaliveModeName}). */
+  readonly keepalive: KeepaliveModeName;
+  /** Keep-alive period, default `sip.heartbeat_interval` (30 s); RFC 5626 §4.4.1 suggests 95-120 s on TCP. */
+  readonly keepaliveIntervalSec: number;
   /** Requested registration lifetime, default 300 s. */
   readonly expiresSec: number;
-  /** Delay before the first retry after a failed registration, default 2000 ms (doubles, with jitter). */
+  /**
+   * Delay before the first retry after a failed registration, default 2000 ms, or
+   * `sip.registration_retry` seconds when that is set (doubles, with jitter).
+   */
   readonly retryInitialMs: number;
   /** Upper bound of the retry delay, default 60000 ms. */
   readonly retryMaxMs: number;
@@ -143,6 +171,28 @@ export interface SipConfig {
   readonly answerDelayMs: number;
   /** RFC 3261 T1, default 500 ms. */
   readonly t1Ms: number;
+  /**
+   * Session timers (RFC 4028): the interval we ask for and accept, `session_expires_sec`
+   * (`SIP_SESSION_EXPIRES`), default 1800 s; 0 turns session timers off (no `timer` in
+   * Supported, no Session-Expires). Never below `minSeSec`.
+   */
+  readonly sessionExpiresSec: number;
+  /** Smallest session interval we accept (our Min-SE, RFC 4028 §5), `min_se_sec` (`SIP_MIN_SE`), default 90 s. */
+  readonly minSeSec: number;
+  /**
+   * RFC 5626 instance id (`instance_id`, `SIP_INSTANCE_ID`): adds `+sip.instance` and
+   * `reg-id` to each account's Contact, so several replicas can register one extension
+   * without replacing each other's binding. A UUID (normalised to `urn:uuid:...`), any
+   * `urn:`, or `auto` (a UUID derived from the host name: stable per VM or pod). Default none.
+   */
+  readonly instanceId?: string | undefined;
+  /** Default keep-alive period for the accounts, `heartbeat_interval` (the guide's key), default 30 s. */
+  readonly heartbeatIntervalSec: number;
+  /**
+   * Path MTU toward peers, `path_mtu`, default 1500 bytes. RFC 3261 §18.1.1: a request
+   * within 200 bytes of it (over 1300 bytes at the default) goes over TCP instead of UDP.
+   */
+  readonly pathMtu: number;
   readonly accounts: readonly AccountConfig[];
 }
 
