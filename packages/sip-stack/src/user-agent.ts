@@ -33,7 +33,7 @@ import { negotiateAsUas } from './dialog/session-timer.js';
 
 export type { TransportConfig, UserAgentOptions } from './user-agent/options.js';
 export { IncomingCall, CallStateError } from './user-agent/incoming-call.js';
-export type { IncomingCallEvents } from './user-agent/incoming-call.js';
+export type { IncomingCallEvents, AckBody } from './user-agent/incoming-call.js';
 export { CallFailedError } from './user-agent/outgoing-call.js';
 export type { InviteOptions } from './user-agent/outgoing-call.js';
 
@@ -98,8 +98,10 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     this.transactions.user = {
       onRequest: (req, info, tx, source) => this.onRequest(req, info, tx, source),
       onCancel: (req, tx, invite) => this.onCancel(req, tx, invite),
-      onAck: (_req, info) =>
-        this.host.dialogs.get(dialogId(info.callId, info.toTag ?? '', info.fromTag ?? ''))?.receiveAck(info),
+      onAck: (req, info) =>
+        this.host.dialogs
+          .get(dialogId(info.callId, info.toTag ?? '', info.fromTag ?? ''))
+          ?.receiveAck(info, req),
       onStrayResponse: (res, info) => this.onStrayResponse(res, info),
     };
     this.host = new UserAgentHost(o, this.transportLayer, this.transactions);

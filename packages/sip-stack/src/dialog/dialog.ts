@@ -61,6 +61,11 @@ export interface DialogEvents {
   bye: [req: SipRequest];
   reinvite: [req: SipRequest, respond: ReinviteResponder];
   info: [req: SipRequest];
+  /**
+   * The ACK for a 2xx we sent to an INVITE (initial or re-INVITE) arrived. For an offerless
+   * INVITE (RFC 3261 §13.2.1, RFC 3264 §5) it carries the SDP answer to the offer in our 2xx.
+   */
+  ack: [req: SipRequest];
   terminated: [info: { reason: DialogTerminationReason }];
 }
 
@@ -223,12 +228,17 @@ export class Dialog extends EventEmitter<DialogEvents> {
     }
   }
 
-  /** An ACK for a 2xx we sent (§13.3.1.4): stops the retransmission of that 2xx. */
-  receiveAck(info: MessageInfo): void {
+  /**
+   * An ACK for a 2xx we sent (§13.3.1.4): stops the retransmission of that 2xx and emits
+   * `ack` (once per 2xx; retransmitted ACKs are absorbed).
+   */
+  receiveAck(info: MessageInfo, ack?: SipRequest): void {
     const entry = this.ackWaiters.get(info.cseq.seq);
     if (!entry) return;
     this.ackWaiters.delete(info.cseq.seq);
-    if (entry.waiter.ack()) entry.resolve(true);
+    if (!entry.waiter.ack()) return;
+    if (ack) this.emit('ack', ack);
+    entry.resolve(true);
   }
 
   /** A 2xx retransmission for our INVITE (§13.2.2.4): re-send the ACK. */

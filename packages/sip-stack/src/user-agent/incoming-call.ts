@@ -39,6 +39,14 @@ export interface IncomingCallEvents {
 
 const EMPTY_NAME_ADDR: NameAddr = { uri: '', params: new Map() };
 
+/** The body of the ACK for our 2xx (see {@link IncomingCall.ackBody}). */
+export interface AckBody {
+  /** The ACK's body; undefined when it had none (or no ACK came). */
+  readonly body?: Buffer;
+  /** The ACK's Content-Type; undefined when it had none. */
+  readonly contentType?: string;
+}
+
 /**
  * An incoming call. Events: `cancel` (CANCEL before the answer; the stack already sent
  * 200 to the CANCEL and 487 to the INVITE), `terminated` (the call ended: rejected,
@@ -63,6 +71,21 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
   private readonly reliable: ReliableProvisionals;
   /** accept() is waiting for the PRACK of the last reliable provisional (RFC 3262 §3). */
   private accepting = false;
+  /**
+   * False when the INVITE carries no body: a late-offer (offerless) INVITE (RFC 3261
+   * §13.2.1, RFC 3264 §5). The TU then puts its offer in `accept()`'s 2xx and reads the
+   * answer from {@link ackBody}.
+   */
+  readonly hasOffer: boolean;
+  /**
+   * Resolved when the ACK for our 2xx arrives, with its body and Content-Type (for an
+   * offerless INVITE: the SDP answer, RFC 3261 §13.2.1, RFC 3264 §5). Resolved with `{}`
+   * when the call ends without that ACK (rejected, cancelled, no ACK within 64*T1:
+   * `accept()` then rejects). Never rejects. An ACK without the required answer is for
+   * the TU to judge: RFC 3261 §13.3.1.4 says to terminate the dialog with BYE.
+   */
+  readonly ackBody: Promise<AckBody>;
+  private resolveAckBody!: (v: AckBody) => void;
 
   constructor(
     private readonly host: CallHost,
@@ -83,6 +106,10 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
     this.localContact = host.contact(source.protocol, isSipUri(ruri) ? ruri.user : undefined);
     this.body = req.body;
     this.contentType = getHeader(req, 'Content-Type');
+    this.hasOffer = req.body.length > 0;
+    this.ackBody = new Promise<AckBody>((resolve) => {
+      this.resolveAckBody = resolve;
+    });
     this.reliable = new ReliableProvisionals({
       clock: host.clock,
       timers: host.timers,
@@ -200,7 +227,18 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
     dialog.localBody = { body: opts.body, contentType: opts.contentType };
     dialog.confirm(); // RFC 3261 §12.1.1: the dialog is confirmed when the 2xx is sent
     this.host.addDialog(dialog);
-    dialog.once('terminated', (ev: { reason: string }) => this.emit('terminated', ev));
+    dialog.once('terminated', (ev: { reason: string }) => {
+      this.resolveAckBody({});
+      this.emit('terminated', ev);
+    });
+    // RFC 3261 §13.2.1 / RFC 3264 §5: for an offerless INVITE the answer is in this ACK.
+    dialog.once('ack', (ack: SipRequest) => {
+      const contentType = ack.body.length > 0 ? getHeader(ack, 'Content-Type') : undefined;
+      this.resolveAckBody({
+        ...(ack.body.length > 0 ? { body: ack.body } : {}),
+        ...(contentType !== undefined ? { contentType } : {}),
+      });
+    });
     // RFC 4028 §9: Session-Expires (+ Require: timer) in the 2xx; §10: the timer starts now.
     const timerCfg = this.host.sessionTimers;
     const timer = timerCfg ? negotiateAsUas(this.request, timerCfg) : undefined;
@@ -218,6 +256,7 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
     this.host.callEnded(this);
     const acked = await dialog.send2xx(this.transaction, res, this.remote.protocol !== 'udp');
     if (acked) return dialog;
+    this.resolveAckBody({});
     if (dialog.state !== 'terminated') {
       void dialog.bye('ack-timeout');
       throw new CallStateError('no ACK for the 2xx within 64*T1 (BYE sent)');
@@ -252,6 +291,7 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
   }
 
   private end(reason: string): void {
+    this.resolveAckBody({});
     this.reliable.close();
     this.host.callEnded(this);
     this.emit('terminated', { reason });
