@@ -27,6 +27,13 @@ export type {
   DialogEvents,
 } from './dialog/dialog.js';
 export { SessionTimer, parseSessionExpires, parseMinSe } from './dialog/session-timer.js';
+export type { ReferOptions } from './dialog/dialog.js';
+export type { ReferOutcome, ReferProgressListener } from './refer/refer-subscription.js';
+export { formatReferTo, formatReferredBy } from './refer/refer-to.js';
+export { parseSipfragStatus, isSipfrag, SIPFRAG_CONTENT_TYPE } from './refer/sipfrag.js';
+export type { SipfragStatus } from './refer/sipfrag.js';
+export { parseReplaces, formatReplacesForUri } from './dialog/replaces.js';
+export type { ReplacesHeader, ReplacesTarget } from './dialog/replaces.js';
 export type { SessionTimerConfig, SessionExpires } from './dialog/session-timer.js';
 export { Registration } from './registration/registration.js';
 export type {

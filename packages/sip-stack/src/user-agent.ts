@@ -23,7 +23,8 @@ import { dialogId } from './dialog/dialog-id.js';
 import { IncomingCall } from './user-agent/incoming-call.js';
 import type { ResolvedUserAgentOptions, UserAgentOptions } from './user-agent/options.js';
 import { resolveUserAgentOptions } from './user-agent/options.js';
-import { ALLOW_VALUE, ALLOW_WITH_MESSAGE, checkRequest } from './user-agent/core-checks.js';
+import { ALLOW_VALUE, ALLOW_WITH_MESSAGE } from './user-agent/core-checks.js';
+import { checkRequestOrNotify } from './user-agent/notify-checks.js';
 import { uasSupported } from './user-agent/reliable-provisionals.js';
 import { createTransports } from './user-agent/transports.js';
 import { UserAgentHost } from './user-agent/user-agent-host.js';
@@ -211,7 +212,8 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
   private onRequest(req: SipRequest, info: MessageInfo, tx: ServerTransaction, source: MessageSource): void {
     // RFC 3261 §8.2: method, URI scheme, Require and syntax checks come before dialog matching.
     // RFC 3262 §3: `Require: 100rel` is accepted (reliable 18x, see IncomingCall.progress).
-    const failure = checkRequest(req, uasSupported(this.options.supported));
+    // RFC 6665 §4.1.3: an in-dialog NOTIFY (REFER progress) is processed by its dialog.
+    const failure = checkRequestOrNotify(req, uasSupported(this.options.supported));
     if (failure) return this.reply(tx, failure.status, { reason: failure.reason, headers: failure.headers });
     if (req.method === 'PRACK') return this.onPrack(req, info, tx);
     if (info.toTag !== undefined) {

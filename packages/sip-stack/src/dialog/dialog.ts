@@ -27,6 +27,10 @@ import { AckWaiter } from './ack-waiter.js';
 import { dialogId } from './dialog-id.js';
 import type { SessionTimerConfig } from './session-timer.js';
 import { SessionTimer, negotiateAsUas } from './session-timer.js';
+import type { ReplacesTarget } from './replaces.js';
+import type { ReferOutcome } from '../refer/refer-subscription.js';
+import { ReferSubscriptions } from '../refer/refer-subscription.js';
+import { formatReferTo, formatReferredBy } from '../refer/refer-to.js';
 
 /** Dialog states (RFC 3261 §12). */
 export type DialogState = 'early' | 'confirmed' | 'terminated';
@@ -46,6 +50,25 @@ export interface DialogRequestOptions {
   readonly body?: Buffer;
   readonly contentType?: string;
   readonly headers?: SipHeader[];
+}
+
+/** Options of {@link Dialog.refer}. */
+export interface ReferOptions {
+  /**
+   * Attended transfer (RFC 3891 §6.1): the OTHER dialog to be replaced, with its tags as
+   * this UA (the transferor) sees it. Refer-To then carries
+   * `?Replaces=<callId>%3Bto-tag%3D<remoteTag>%3Bfrom-tag%3D<localTag>`.
+   */
+  readonly replaces?: ReplacesTarget;
+  /** Referred-By value (RFC 3892), e.g. our AOR; a bare URI is put in angle brackets. */
+  readonly referredBy?: string;
+  /** Extra headers of the REFER (e.g. `Refer-Sub: false`, RFC 4488). */
+  readonly headers?: SipHeader[];
+  /**
+   * How long to wait for the next NOTIFY after the 2xx and after each NOTIFY before `done`
+   * resolves undefined (RFC 6665 §4.1.2.4 Timer N). Default 64*T1 (32 000 ms).
+   */
+  readonly notifyTimeoutMs?: number;
 }
 
 /** Responder handed to `reinvite` listeners. */
@@ -127,6 +150,8 @@ export class Dialog extends EventEmitter<DialogEvents> {
   sessionTimer: SessionTimer | undefined;
   /** Set while our own session refresh is in flight (408/481 then end the dialog with BYE, RFC 4028 §10). */
   private refreshing = false;
+  /** Implicit subscriptions of the REFERs we sent (RFC 3515 §2.4.4). */
+  private readonly referSubs: ReferSubscriptions;
 
   constructor(
     private readonly host: DialogHost,
@@ -147,6 +172,7 @@ export class Dialog extends EventEmitter<DialogEvents> {
     this.protocol = init.protocol;
     this.localContact = init.localContact;
     this.stateValue = init.state;
+    this.referSubs = new ReferSubscriptions(host.clock);
   }
 
   /** Current state. */
@@ -177,6 +203,35 @@ export class Dialog extends EventEmitter<DialogEvents> {
    * INVITE transaction is in progress (§14.1).
    */
   async request(method: string, opts: DialogRequestOptions = {}): Promise<SipResponse> {
+    return this.transact(method, opts);
+  }
+
+  /**
+   * Send REFER (RFC 3515) with `Refer-To: <target>` (plus `?Replaces=` for an attended
+   * transfer, RFC 3891 §6.1) and follow its implicit subscription: each in-dialog NOTIFY
+   * (`Event: refer`, message/sipfrag) is answered 200 and reported as `progress`;
+   * `Subscription-State: terminated` resolves `done` with its sipfrag status. Resolves once
+   * the REFER has its final response. Rejects with DialogStateError when terminated.
+   */
+  async refer(target: string, opts: ReferOptions = {}): Promise<ReferOutcome> {
+    if (this.stateValue === 'terminated') throw new DialogStateError(`dialog ${this.callId} is terminated`);
+    const headers: SipHeader[] = [{ name: 'Refer-To', value: formatReferTo(target, opts.replaces) }];
+    if (opts.referredBy !== undefined)
+      headers.push({ name: 'Referred-By', value: formatReferredBy(opts.referredBy) });
+    if (opts.headers) headers.push(...opts.headers);
+    // RFC 3515 §2.4.4 / RFC 6665 §4.1.2.4: the subscription exists from the moment the REFER
+    // is sent, since a NOTIFY may overtake the 2xx.
+    const sub = this.referSubs.create(opts.notifyTimeoutMs ?? 64 * this.host.timers.t1Ms);
+    const res = await this.transact('REFER', { headers }, (seq) => this.referSubs.bind(sub, seq));
+    return this.referSubs.settle(sub, res);
+  }
+
+  /** Send one in-dialog request; `onSent` gets the CSeq number it was sent with. */
+  private async transact(
+    method: string,
+    opts: DialogRequestOptions,
+    onSent?: (seq: number) => void,
+  ): Promise<SipResponse> {
     if (this.stateValue === 'terminated') throw new DialogStateError(`dialog ${this.callId} is terminated`);
     if (method === 'ACK' || method === 'CANCEL') throw new DialogStateError(`${method} is sent by the stack`);
     const isInvite = method === 'INVITE';
@@ -186,6 +241,7 @@ export class Dialog extends EventEmitter<DialogEvents> {
     const { request, nextHopUri } = this.build(method, opts);
     if (isInvite) this.clientInvite = true;
     try {
+      onSent?.(this.localSeq);
       const res = await this.host.send(request, nextHopUri, this.protocol);
       if (isInvite && res.status >= 200 && res.status < 300) await this.ack2xx(request, res);
       if ((res.status === 481 || res.status === 408) && !this.refreshing)
@@ -223,6 +279,13 @@ export class Dialog extends EventEmitter<DialogEvents> {
       case 'OPTIONS':
         this.reply(tx, 200);
         return;
+      case 'NOTIFY': {
+        // RFC 6665 §4.1.3 / RFC 3515 §2.4.5: progress of a REFER we sent.
+        const verdict = this.referSubs.receiveNotify(req);
+        this.reply(tx, verdict.status, { reason: verdict.reason, headers: verdict.headers });
+        verdict.apply?.();
+        return;
+      }
       default:
         this.reply(tx, 501);
     }
@@ -279,6 +342,7 @@ export class Dialog extends EventEmitter<DialogEvents> {
     }
     this.ackWaiters.clear();
     this.sessionTimer?.stop();
+    this.referSubs.terminateAll();
     this.host.forget(this.id);
     this.emit('terminated', { reason });
   }
