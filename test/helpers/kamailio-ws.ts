@@ -22,6 +22,13 @@ export interface KamailioWsOptions {
   readonly users: Record<string, string>;
   /** Last edit of the configuration text. */
   readonly cfgTransform?: (cfg: string) => string;
+  /**
+   * Run inside this network namespace (`ip netns exec`), e.g. beside baresip with ICE
+   * (PEERS.md); readiness is then probed with `ss` inside the namespace.
+   */
+  readonly netns?: string;
+  /** Address Kamailio listens on (URLs and sockets). Default 127.0.0.1. */
+  readonly listenIp?: string;
 }
 
 export interface KamailioWs {
@@ -33,6 +40,8 @@ export interface KamailioWs {
   readonly wssUrl: string;
   /** The self-signed certificate (PEM file) Kamailio presents on WSS: the CA for clients. */
   readonly certFile: string;
+  /** The address it listens on. */
+  readonly ip: string;
   stop(): Promise<void>;
 }
 
@@ -62,7 +71,8 @@ export function selfSignedCert(dir: string): { certFile: string; keyFile: string
       '-subj',
       '/CN=127.0.0.1',
       '-addext',
-      'subjectAltName=IP:127.0.0.1',
+      // 127.0.0.2: a second registrar on loopback, or the namespace address (netns.ts).
+      'subjectAltName=IP:127.0.0.1,IP:127.0.0.2',
     ],
     { stdio: 'ignore' },
   );
@@ -95,19 +105,25 @@ export async function startKamailioWs(opts: KamailioWsOptions): Promise<Kamailio
     .replaceAll('5070', String(opts.sipPort))
     .replaceAll('8080', String(opts.wsPort))
     .replaceAll('8443', String(opts.wssPort));
+  const ip = opts.listenIp ?? '127.0.0.1';
+  if (ip !== '127.0.0.1') cfg = cfg.replace(/^listen=(\w+):127\.0\.0\.1:/gm, `listen=$1:${ip}:`);
   if (opts.cfgTransform) cfg = opts.cfgTransform(cfg);
   const cfgFile = join(scratch, 'kamailio-ws.cfg');
   writeFileSync(cfgFile, cfg);
-  const proc = startProcess(
-    'kamailio-ws',
-    'kamailio',
-    ['-f', cfgFile, '-DD', '-E', '-Y', run, '-P', join(run, 'kamailio.pid')],
-    { logFile: join(scratch, `kamailio-${Date.now().toString(36)}.log`) },
-  );
+  const args = ['-f', cfgFile, '-DD', '-E', '-Y', run, '-P', join(run, 'kamailio.pid')];
+  const logFile = join(scratch, `kamailio-${Date.now().toString(36)}.log`);
+  // `ip netns exec` execs kamailio in place: the PID stays Kamailio's.
+  const proc = opts.netns
+    ? startProcess('kamailio-ws', 'ip', ['netns', 'exec', opts.netns, 'kamailio', ...args], { logFile })
+    : startProcess('kamailio-ws', 'kamailio', args, { logFile });
+  const listening = async (): Promise<boolean> =>
+    opts.netns
+      ? listeningInNamespace(opts.netns, opts.sipPort, opts.wssPort)
+      : !(await udpFree(opts.sipPort, ip)) && !(await tcpFree(opts.wssPort, ip));
   await until(
     async () => {
       if (proc.child.exitCode !== null) throw new Error(`kamailio exited:\n${proc.output().slice(-3000)}`);
-      return !(await udpFree(opts.sipPort)) && !(await tcpFree(opts.wssPort));
+      return listening();
     },
     10_000,
     `kamailio listening on ${opts.sipPort} and WSS ${opts.wssPort}`,
@@ -115,11 +131,45 @@ export async function startKamailioWs(opts: KamailioWsOptions): Promise<Kamailio
   return {
     proc,
     sipPort: opts.sipPort,
-    wsUrl: `ws://127.0.0.1:${opts.wsPort}/ws`,
-    wssUrl: `wss://127.0.0.1:${opts.wssPort}/ws`,
+    wsUrl: `ws://${ip}:${opts.wsPort}/ws`,
+    wssUrl: `wss://${ip}:${opts.wssPort}/ws`,
     certFile,
+    ip,
     stop: async () => void (await proc.stop()),
   };
+}
+
+/** Makes Kamailio log each accepted REGISTER's transport and Contact, and each relayed request. */
+export const logRouting = (cfg: string): string =>
+  cfg
+    .replace('children=2', 'debug=2\nchildren=2')
+    .replace('loadmodule "tm.so"', 'loadmodule "tm.so"\nloadmodule "xlog.so"')
+    .replace(
+      'if (!save("location"',
+      'xlog("L_NOTICE", "REGISTER $fu over $pr contact $ct via $hdr(Via)\\n");\n\t\tif (!save("location"',
+    )
+    .replace('route[RELAY] {', 'route[RELAY] {\n\txlog("L_NOTICE", "RELAY $rm $ru dst $du\\n");');
+
+/**
+ * The daemon's environment for one account registering over WSS at `k` as `username`
+ * (domain 127.0.0.1, Kamailio's certificate as CA). No SIP_SERVER: the URL's host stands in.
+ */
+export function wssAccountEnv(k: KamailioWs, username: string, password: string): Record<string, string> {
+  return {
+    SIP_TRANSPORT: 'wss',
+    SIP_WS_URL: k.wssUrl,
+    SIP_TLS_CA_FILE: k.certFile,
+    SIP_USERNAME: username,
+    SIP_PASSWORD: password,
+    SIP_DOMAIN: '127.0.0.1',
+  };
+}
+
+/** True when UDP `udpPort` and TCP `tcpPort` are listened on inside namespace `ns` (`ss`). */
+function listeningInNamespace(ns: string, udpPort: number, tcpPort: number): boolean {
+  const ports = (flags: string): string =>
+    execFileSync('ip', ['netns', 'exec', ns, 'ss', '-Hn', flags], { encoding: 'utf8' });
+  return ports('-lu').includes(`:${udpPort} `) && ports('-lt').includes(`:${tcpPort} `);
 }
 
 /** True when Kamailio and its websocket and tls modules are installed. */

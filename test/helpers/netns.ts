@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DAEMON_CLI } from './paths.js';
-import { startProcess, type Managed } from './processes.js';
+import { bestMatch, readWav, rms } from './audio.js';
+import { DAEMON_CLI, PROMPTS } from './paths.js';
+import { jsonLines, startProcess, type Managed } from './processes.js';
 
 /** The address added to the namespace's loopback (baresip's ice module skips 127.0.0.1). */
 export const NS_IP = '127.0.0.2';
@@ -49,6 +50,24 @@ export function deleteNamespace(name: string): void {
   } catch {
     // already gone
   }
+}
+
+/**
+ * An HTTP request made from inside namespace `ns` (the daemon's API listens there), with
+ * this Node binary: resolves with the status and the body text.
+ */
+export function httpInNamespace(
+  ns: string,
+  method: string,
+  url: string,
+): Promise<{ status: number; body: string }> {
+  const script = `fetch(${JSON.stringify(url)}, { method: ${JSON.stringify(method)} }).then(async (r) =>
+    process.stdout.write(JSON.stringify({ status: r.status, body: await r.text() })))`;
+  return new Promise((resolve, reject) => {
+    execFile('ip', ['netns', 'exec', ns, process.execPath, '-e', script], (err, stdout) =>
+      err ? reject(err) : resolve(JSON.parse(stdout) as { status: number; body: string }),
+    );
+  });
 }
 
 /** Write a baresip config dir for a WebRTC-style caller inside the namespace (no ctrl_tcp: driven by `-e`). */
@@ -146,9 +165,14 @@ export async function startDaemonInNamespace(
   return daemon;
 }
 
+/** baresip's WebRTC-style media parameters: DTLS-SRTP, ICE, PCMU. */
+export const WEBRTC_MEDIA_PARAMS = 'mediaenc=dtls_srtp;medianat=ice;audio_codecs=PCMU/8000/1';
+
 /**
  * A baresip caller inside the namespace (dtls_srtp + ice, PCMU, playing `source`) that
  * dials `target` at start and quits after `seconds`; its sndfile dumps land in `dir`.
+ * `account` replaces the default unregistered `<sip:alice@NS_IP>` account line (e.g. one
+ * that registers at a registrar with `auth_pass` and `regint`).
  */
 export function dialFromNamespace(
   ns: string,
@@ -156,12 +180,9 @@ export function dialFromNamespace(
   source: string,
   target: string,
   seconds: number,
+  account = `<sip:alice@${NS_IP}>;regint=0;${WEBRTC_MEDIA_PARAMS}`,
 ): Managed {
-  writeWebrtcBaresipConfig(
-    dir,
-    source,
-    `<sip:alice@${NS_IP}>;regint=0;mediaenc=dtls_srtp;medianat=ice;audio_codecs=PCMU/8000/1`,
-  );
+  writeWebrtcBaresipConfig(dir, source, account);
   return startProcess(
     'baresip',
     'ip',
@@ -170,4 +191,44 @@ export function dialFromNamespace(
       logFile: join(dir, 'baresip.log'),
     },
   );
+}
+
+/** What a DTLS-SRTP echo-test call looked like from both ends (see {@link measureDtlsEchoCall}). */
+export interface DtlsEchoCall {
+  /** The RTP statistics of the daemon's `call ended` log line. */
+  readonly stats?: { srtpFailures: number; packetsReceived: number; packetsSent: number } | undefined;
+  /** baresip logged `mnat 'ice' connected` and `DTLS-SRTP complete`. */
+  readonly iceConnected: boolean;
+  readonly dtlsComplete: boolean;
+  /** Best correlation of the greeting (0.5-2.5 s of the prompt) in the first 4 s baresip heard. */
+  readonly greetingCorr: number;
+  /** RMS of the second baresip sent from 15 s, and its best correlation in what it heard back. */
+  readonly echoRms: number;
+  readonly echoCorr: number;
+}
+
+/**
+ * Measures an 8 kHz echo-test call baresip made from the namespace: the daemon's end-of-call
+ * statistics, baresip's ICE/DTLS log lines, and the greeting and echo found by
+ * cross-correlating baresip's sndfile dumps in `bdir` (PEERS.md: search in a window).
+ */
+export function measureDtlsEchoCall(daemonOutput: string, phoneOutput: string, bdir: string): DtlsEchoCall {
+  const ended = jsonLines(daemonOutput).find((l) => String(l.msg).startsWith('call ended'));
+  const files = readdirSync(bdir);
+  const dump = (kind: string): Int16Array =>
+    readWav(join(bdir, files.find((f) => f.endsWith(`-${kind}.wav`)) as string)).samples;
+  const heard = dump('dec');
+  const sent = dump('enc');
+  const rate = 8000;
+  const greeting = readWav(join(PROMPTS, '8000/greeting.wav')).samples;
+  const from = rate * 15;
+  const segment = sent.subarray(from, from + rate);
+  return {
+    stats: ended?.stats as DtlsEchoCall['stats'],
+    iceConnected: /mnat 'ice' connected/.test(phoneOutput),
+    dtlsComplete: /DTLS-SRTP complete/.test(phoneOutput),
+    greetingCorr: bestMatch(greeting.subarray(rate * 0.5, rate * 2.5), heard, 0, rate * 4).corr,
+    echoRms: rms(segment),
+    echoCorr: bestMatch(segment, heard, from - rate * 2, Math.min(heard.length - rate, from + rate)).corr,
+  };
 }

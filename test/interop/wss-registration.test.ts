@@ -1,22 +1,17 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon.js';
-import { kamailioWsAvailable, startKamailioWs, type KamailioWs } from '../helpers/kamailio-ws.js';
+import {
+  kamailioWsAvailable,
+  logRouting,
+  startKamailioWs,
+  wssAccountEnv,
+  type KamailioWs,
+} from '../helpers/kamailio-ws.js';
 import { ROOT, SHARED, runDir } from '../helpers/paths.js';
 import { freePortBlock } from '../helpers/ports.js';
 import { stopAll, until } from '../helpers/processes.js';
 import { runSipp } from '../helpers/sipp.js';
-
-/** Makes Kamailio log each accepted REGISTER's transport and Contact, and each relayed request. */
-const logRouting = (cfg: string): string =>
-  cfg
-    .replace('children=2', 'debug=2\nchildren=2')
-    .replace('loadmodule "tm.so"', 'loadmodule "tm.so"\nloadmodule "xlog.so"')
-    .replace(
-      'if (!save("location"',
-      'xlog("L_NOTICE", "REGISTER $fu over $pr contact $ct via $hdr(Via)\\n");\n\t\tif (!save("location"',
-    )
-    .replace('route[RELAY] {', 'route[RELAY] {\n\txlog("L_NOTICE", "RELAY $rm $ru dst $du\\n");');
 
 interface Status {
   status: string;
@@ -84,15 +79,8 @@ describe.skipIf(!kamailioWsAvailable())('SIP over WSS with Kamailio (kamailio-we
       httpPort: base + 5,
       rtpPortMin: base + 10,
       rtpPortMax: base + 19,
-      env: {
-        // No SIP_SERVER: the WebSocket URL's host stands in for it.
-        SIP_TRANSPORT: 'wss',
-        SIP_WS_URL: kamailio.wssUrl,
-        SIP_TLS_CA_FILE: kamailio.certFile,
-        SIP_USERNAME: 'voice',
-        SIP_PASSWORD: 'voicepw',
-        SIP_DOMAIN: '127.0.0.1',
-      },
+      // No SIP_SERVER: the WebSocket URL's host stands in for it.
+      env: wssAccountEnv(kamailio, 'voice', 'voicepw'),
     });
   });
   afterAll(async () => {
