@@ -27,7 +27,7 @@ export type {
   DialogEvents,
 } from './dialog/dialog.js';
 export { SessionTimer, parseSessionExpires, parseMinSe } from './dialog/session-timer.js';
-export type { ReferOptions } from './dialog/dialog.js';
+export type { ReferOptions, DialogCredentials } from './dialog/dialog.js';
 export type { ReferOutcome, ReferProgressListener } from './refer/refer-subscription.js';
 export { formatReferTo, formatReferredBy } from './refer/refer-to.js';
 export { parseSipfragStatus, isSipfrag, SIPFRAG_CONTENT_TYPE } from './refer/sipfrag.js';

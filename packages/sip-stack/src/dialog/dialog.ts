@@ -31,6 +31,12 @@ import type { ReplacesTarget } from './replaces.js';
 import type { ReferOutcome } from '../refer/refer-subscription.js';
 import { ReferSubscriptions } from '../refer/refer-subscription.js';
 import { formatReferTo, formatReferredBy } from '../refer/refer-to.js';
+import type { DigestSession } from '../registration/digest-session.js';
+import { createDigestSession } from '../registration/digest-session.js';
+
+function cseqNumber(req: SipRequest): number {
+  return Number.parseInt(getHeader(req, 'CSeq') ?? '0', 10);
+}
 
 /** Dialog states (RFC 3261 §12). */
 export type DialogState = 'early' | 'confirmed' | 'terminated';
@@ -50,6 +56,17 @@ export interface DialogRequestOptions {
   readonly body?: Buffer;
   readonly contentType?: string;
   readonly headers?: SipHeader[];
+}
+
+/**
+ * Digest credentials for challenges to our in-dialog requests (RFC 3261 §22.2).
+ * `authUsername` is the authentication ID when it differs from the user (3CX's
+ * "Authentication ID"); default `username`.
+ */
+export interface DialogCredentials {
+  readonly username: string;
+  readonly authUsername?: string;
+  readonly password: string;
 }
 
 /** Options of {@link Dialog.refer}. */
@@ -152,6 +169,8 @@ export class Dialog extends EventEmitter<DialogEvents> {
   private refreshing = false;
   /** Implicit subscriptions of the REFERs we sent (RFC 3515 §2.4.4). */
   private readonly referSubs: ReferSubscriptions;
+  /** Digest state for 401/407 to our in-dialog requests; undefined = no credentials. */
+  private digest: DigestSession | undefined;
 
   constructor(
     private readonly host: DialogHost,
@@ -186,14 +205,28 @@ export class Dialog extends EventEmitter<DialogEvents> {
   }
 
   /**
-   * Send BYE (RFC 3261 §15.1.1); resolves on its final response or timeout. No-op once
-   * terminated. `reason` is reported in `terminated`. Default `local-bye`.
+   * Credentials to answer a 401/407 to our in-dialog requests with (re-INVITE, UPDATE, BYE,
+   * REFER, INFO, OPTIONS, NOTIFY): each such request is re-sent once with them (CSeq + 1,
+   * RFC 3261 §22.2, §14.1); a second challenge is returned as the response. Set by
+   * `UserAgent.invite({ credentials })` and `IncomingCall.accept({ credentials })`;
+   * undefined removes them.
+   */
+  setCredentials(credentials: DialogCredentials | undefined): void {
+    this.digest = credentials
+      ? createDigestSession(credentials.authUsername ?? credentials.username, credentials.password)
+      : undefined;
+  }
+
+  /**
+   * Send BYE (RFC 3261 §15.1.1); resolves on its final response or timeout (re-sent once
+   * with credentials on 401/407). No-op once terminated. `reason` is reported in
+   * `terminated`. Default `local-bye`.
    */
   async bye(reason: DialogTerminationReason = 'local-bye'): Promise<void> {
     if (this.stateValue === 'terminated') return;
-    const { request, nextHopUri } = this.build('BYE', {});
+    const first = this.build('BYE', {});
     this.terminate(reason);
-    await this.host.send(request, nextHopUri, this.protocol);
+    await this.sendAuthenticated('BYE', {}, first);
   }
 
   /**
@@ -238,11 +271,10 @@ export class Dialog extends EventEmitter<DialogEvents> {
     if (isInvite && (this.clientInvite || this.serverInvite)) {
       throw new DialogStateError('an INVITE transaction is already in progress (RFC 3261 §14.1)');
     }
-    const { request, nextHopUri } = this.build(method, opts);
+    const first = this.build(method, opts);
     if (isInvite) this.clientInvite = true;
     try {
-      onSent?.(this.localSeq);
-      const res = await this.host.send(request, nextHopUri, this.protocol);
+      const { request, res } = await this.sendAuthenticated(method, opts, first, onSent);
       if (isInvite && res.status >= 200 && res.status < 300) await this.ack2xx(request, res);
       if ((res.status === 481 || res.status === 408) && !this.refreshing)
         this.terminate(res.status === 481 ? 'rejected' : 'transport');
@@ -250,6 +282,33 @@ export class Dialog extends EventEmitter<DialogEvents> {
     } finally {
       if (isInvite) this.clientInvite = false;
     }
+  }
+
+  /**
+   * Send `first`; on a 401/407 with a digest challenge we can answer and credentials set,
+   * build the request again (CSeq + 1, RFC 3261 §22.2 / §14.1: a new transaction in the
+   * same dialog) with Authorization / Proxy-Authorization, and send it once. Returns the
+   * last request sent and its final response (a second challenge is returned as is).
+   */
+  private async sendAuthenticated(
+    method: string,
+    opts: DialogRequestOptions,
+    first: { request: SipRequest; nextHopUri: string },
+    onSent?: (seq: number) => void,
+  ): Promise<{ request: SipRequest; res: SipResponse }> {
+    onSent?.(cseqNumber(first.request));
+    const res = await this.host.send(first.request, first.nextHopUri, this.protocol);
+    const challenged = res.status === 401 || res.status === 407;
+    if (!challenged || !this.digest || this.digest.onChallenge(res) === 'none') {
+      return { request: first.request, res };
+    }
+    const auth = this.digest.authorization(method, first.request.uri, opts.body);
+    const retry = this.build(method, { ...opts, headers: [...(opts.headers ?? []), ...auth] });
+    onSent?.(cseqNumber(retry.request));
+    return {
+      request: retry.request,
+      res: await this.host.send(retry.request, retry.nextHopUri, this.protocol),
+    };
   }
 
   /**
@@ -502,7 +561,7 @@ export class Dialog extends EventEmitter<DialogEvents> {
    */
   async ack2xx(invite: SipRequest, res: SipResponse): Promise<void> {
     this.updateRemoteTargetFromResponse(res);
-    const seq = Number.parseInt(getHeader(invite, 'CSeq') ?? '0', 10);
+    const seq = cseqNumber(invite);
     const { request: ack, nextHopUri } = buildInDialogRequest(
       {
         callId: this.callId,

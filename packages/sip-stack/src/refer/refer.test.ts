@@ -5,7 +5,7 @@ import { FakeTransport } from '../testing/fake-transport.js';
 import { rawRequest, rawResponseTo } from '../testing/sip-fixtures.js';
 import { UserAgent } from '../user-agent.js';
 import type { IncomingCall } from '../user-agent.js';
-import type { Dialog } from '../dialog/dialog.js';
+import type { Dialog, DialogCredentials } from '../dialog/dialog.js';
 import type { ReferOutcome } from './refer-subscription.js';
 import { formatReferTo } from './refer-to.js';
 import { parseSipfragStatus } from './sipfrag.js';
@@ -15,14 +15,18 @@ const flush = async (n = 20): Promise<void> => {
 };
 
 /** A confirmed UAS dialog with alice (127.0.0.1:5070, tag alicetag). */
-async function answeredCall() {
+async function answeredCall(credentials?: DialogCredentials) {
   const clock = new FakeClock();
   const transport = new FakeTransport('udp');
   const ua = new UserAgent({ transports: [], transportInstances: [transport], clock });
   await ua.start();
   let accepted: Promise<Dialog> | undefined;
   ua.on('invite', (c: IncomingCall) => {
-    accepted = c.accept({ body: Buffer.from('v=0\r\n'), contentType: 'application/sdp' });
+    accepted = c.accept({
+      body: Buffer.from('v=0\r\n'),
+      contentType: 'application/sdp',
+      ...(credentials ? { credentials } : {}),
+    });
   });
   transport.inject(rawRequest({ body: 'v=0\r\n' }));
   const tag = /\r\nTo:[^\r]*;tag=([^;\r]+)/.exec(transport.last()!.text)![1]!;
@@ -235,6 +239,24 @@ describe('Dialog.refer (RFC 3515)', () => {
     expect(await outcome.done).toBeUndefined();
     // NOTIFY outside any dialog, or in an unknown one: 481.
     expect(s.notify({ toTag: 'unknown', frag: 'SIP/2.0 100 Trying' })).toMatch(/^SIP\/2.0 481 /);
+  });
+
+  it('credentials from accept() answer a 407 to the REFER; NOTIFYs then carry the new CSeq as id', async () => {
+    const s = await answeredCall({ username: '100', authUsername: 'auth-id-100', password: 'secret' });
+    const { pending, sent } = await s.refer('sip:200@pbx');
+    await s.answer(sent, 407, ['Proxy-Authenticate: Digest realm="pbx", nonce="n2", algorithm=SHA-256']);
+    const retry = s.transport.last()!.text;
+    expect(retry).toMatch(/^REFER /);
+    expect(retry).toMatch(/\r\nProxy-Authorization: Digest username="auth-id-100"/);
+    await s.answer(retry, 202);
+    const outcome = await pending;
+    expect(outcome.accepted).toBe(true);
+    const seq = Number(/\r\nCSeq: (\d+) REFER/.exec(retry)![1]);
+    expect(seq).toBe(Number(/\r\nCSeq: (\d+) REFER/.exec(sent)![1]) + 1);
+    expect(s.notify({ event: `refer;id=${seq}`, state: 'terminated', frag: 'SIP/2.0 200 OK' })).toBe(
+      'SIP/2.0 200 OK',
+    );
+    expect(await outcome.done).toBe(200);
   });
 
   it('rejects with DialogStateError on a terminated dialog', async () => {

@@ -11,7 +11,7 @@ import { isSipUri, parseUri } from '../message/uri.js';
 import type { InviteServerTransaction } from '../transaction/invite-server-transaction.js';
 import type { MessageInfo } from '../transport/message-info.js';
 import type { MessageSource, TransportProtocol } from '../transport/transport.js';
-import type { Dialog } from '../dialog/dialog.js';
+import type { Dialog, DialogCredentials } from '../dialog/dialog.js';
 import type { DialogHost } from '../dialog/dialog-host.js';
 import { createUasDialog } from '../dialog/dialog-factory.js';
 import { allowsMethod, negotiateAsUas } from '../dialog/session-timer.js';
@@ -191,7 +191,13 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
    * with CallStateError when the call was already answered/cancelled, or when no ACK came
    * within 64*T1 (a BYE is then sent, RFC 3261 §13.3.1.4).
    */
-  async accept(opts: { body: Buffer; contentType: string; headers?: SipHeader[] }): Promise<Dialog> {
+  async accept(opts: {
+    body: Buffer;
+    contentType: string;
+    headers?: SipHeader[];
+    /** Credentials for 401/407 to our later in-dialog requests (RFC 3261 §22.2). Default none. */
+    credentials?: DialogCredentials;
+  }): Promise<Dialog> {
     if (this.finished || this.accepting)
       throw new CallStateError('the call was already answered, rejected or cancelled');
     if (this.reliable.pending) {
@@ -225,6 +231,7 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
     }
     this.dialogValue = dialog;
     dialog.localBody = { body: opts.body, contentType: opts.contentType };
+    if (opts.credentials) dialog.setCredentials(opts.credentials);
     dialog.confirm(); // RFC 3261 §12.1.1: the dialog is confirmed when the 2xx is sent
     this.host.addDialog(dialog);
     dialog.once('terminated', (ev: { reason: string }) => {

@@ -12,7 +12,7 @@ import type { Target, TransportProtocol } from '../transport/transport.js';
 import { readMessageInfo } from '../transport/message-info.js';
 import type { ClientTransactionUser } from '../transaction/transaction.js';
 import { syntheticResponse } from '../transaction/synthetic-response.js';
-import type { Dialog } from '../dialog/dialog.js';
+import type { Dialog, DialogCredentials } from '../dialog/dialog.js';
 import type { DialogHost } from '../dialog/dialog-host.js';
 import { createUacDialog } from '../dialog/dialog-factory.js';
 import { allowsMethod, parseMinSe, parseSessionExpires } from '../dialog/session-timer.js';
@@ -36,8 +36,12 @@ export interface InviteOptions {
   readonly signal?: AbortSignal;
   /** Called for each provisional response (180, 183 with early media SDP, ...). */
   readonly onProgress?: (res: SipResponse) => void;
-  /** Digest credentials for a 401/407 challenge to the INVITE (RFC 3261 §22.2). */
-  readonly credentials?: { readonly username: string; readonly password: string };
+  /**
+   * Digest credentials for a 401/407 challenge to the INVITE (RFC 3261 §22.2), kept by the
+   * dialog for challenges to its later requests (re-INVITE, UPDATE, BYE, REFER, INFO, ...).
+   * `authUsername`: the authentication ID when it differs (default `username`).
+   */
+  readonly credentials?: DialogCredentials;
 }
 
 /** The call was not answered: final non-2xx response (or synthetic 408/503). */
@@ -112,7 +116,7 @@ class InviteAttempt implements ClientTransactionUser {
     private readonly reject: (e: Error) => void,
   ) {
     const c = opts.credentials;
-    this.digest = c ? createDigestSession(c.username, c.password) : undefined;
+    this.digest = c ? createDigestSession(c.authUsername ?? c.username, c.password) : undefined;
   }
 
   start(invite: SipRequest): void {
@@ -156,6 +160,7 @@ class InviteAttempt implements ClientTransactionUser {
       : undefined;
     if (!dialog) return this.reject(new CallFailedError(res));
     dialog.remoteBody = { body: res.body, contentType: getHeader(res, 'Content-Type') ?? '' };
+    if (this.opts.credentials) dialog.setCredentials(this.opts.credentials);
     this.dialog = dialog;
     this.host.addDialog(dialog);
     this.startSessionTimer(dialog, res);
