@@ -31,6 +31,13 @@ import { UserAgentHost } from './user-agent/user-agent-host.js';
 import type { RegistrationOptions } from './registration/registration.js';
 import { Registration } from './registration/registration.js';
 import { negotiateAsUas } from './dialog/session-timer.js';
+import { matchReplaces } from './user-agent/replaces-match.js';
+
+/** RFC 3891 §6: the option tag of Replaces, listed in our Supported header. */
+const OPTION_REPLACES = 'replaces';
+
+/** Most dialog ids remembered after their end, to answer 603 to a late Replaces (RFC 3891 §3). */
+const MAX_ENDED_DIALOGS = 1000;
 
 export type { TransportConfig, UserAgentOptions } from './user-agent/options.js';
 export { IncomingCall, CallStateError } from './user-agent/incoming-call.js';
@@ -71,11 +78,22 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
    * for those outstanding responses".
    */
   private readonly lateCalls = new Map<IncomingCall, TimerHandle>();
+  /**
+   * Ids of dialogs that ended, with the time (ms) they ended: an INVITE whose Replaces names
+   * one within 64*T1 gets 603 instead of 481 (RFC 3891 §3). Pruned on insert.
+   */
+  private readonly endedDialogs = new Map<string, number>();
   private started = false;
 
   constructor(opts: UserAgentOptions) {
     super();
-    this.options = resolveUserAgentOptions(opts);
+    // RFC 3891 §6: we handle INVITEs with Replaces, so Supported (and the Require check) lists it.
+    const supported = opts.supported ?? [];
+    this.options = resolveUserAgentOptions(
+      supported.some((t) => t.toLowerCase() === OPTION_REPLACES)
+        ? opts
+        : { ...opts, supported: [...supported, OPTION_REPLACES] },
+    );
     const o = this.options;
     const transports = o.transportInstances ?? createTransports(o.transports, o.maxMessageSize);
     this.transportLayer = new TransportLayer({
@@ -183,7 +201,10 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
    * rejects with CallFailedError on a non-2xx final (or timeout / transport error).
    */
   invite(uri: string, opts: InviteOptions): Promise<Dialog> {
-    return placeCall(this.host, uri, opts);
+    return placeCall(this.host, uri, opts).then((dialog) => {
+      this.trackEnd(dialog);
+      return dialog;
+    });
   }
 
   /** Live object counts (for metrics and leak checks). */
@@ -243,9 +264,24 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
   }
 
   private onInvite(info: MessageInfo, tx: InviteServerTransaction, source: MessageSource): void {
-    const call = new IncomingCall(this.host, tx, info, source);
+    // RFC 3891 §3: an INVITE with Replaces names a dialog of ours to take over.
+    const replaces = matchReplaces(tx.request, {
+      live: (id) => this.host.dialogs.get(id),
+      ended: (id) => this.dialogEndedRecently(id),
+    });
+    const call = new IncomingCall(
+      this.host,
+      tx,
+      info,
+      source,
+      replaces.kind === 'match' ? replaces.dialog : undefined,
+    );
     if (this.listenerCount('invite') === 0) {
       call.reject(480);
+      return;
+    }
+    if (replaces.kind === 'reject') {
+      call.reject(replaces.status, { reason: replaces.reason });
       return;
     }
     // RFC 4028 §9: Session-Expires below our Min-SE from a UAC supporting timer -> 422 + Min-SE.
@@ -257,7 +293,10 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     }
     this.host.calls.set(tx.key, call);
     tx.user = { onTransportError: () => call.failed(), onTimeout: () => call.failed() };
-    call.once('terminated', () => this.keepForLatePrack(call));
+    call.once('terminated', () => {
+      this.keepForLatePrack(call);
+      if (call.dialog) this.noteEnded(call.dialog.id);
+    });
     try {
       this.emit('invite', call);
     } catch (err) {
@@ -281,6 +320,28 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       }
     }
     this.reply(tx, 481);
+  }
+
+  /** Remember `dialog`'s id once it ends (RFC 3891 §3: 603 to a late Replaces). */
+  private trackEnd(dialog: Dialog): void {
+    if (dialog.state === 'terminated') this.noteEnded(dialog.id);
+    else dialog.once('terminated', () => this.noteEnded(dialog.id));
+  }
+
+  private noteEnded(id: string): void {
+    const now = this.options.clock.now();
+    const horizon = now - 64 * this.options.timers.t1Ms;
+    for (const [old, at] of this.endedDialogs) {
+      if (at >= horizon && this.endedDialogs.size < MAX_ENDED_DIALOGS) break;
+      this.endedDialogs.delete(old);
+    }
+    this.endedDialogs.delete(id);
+    this.endedDialogs.set(id, now);
+  }
+
+  private dialogEndedRecently(id: string): boolean {
+    const at = this.endedDialogs.get(id);
+    return at !== undefined && at >= this.options.clock.now() - 64 * this.options.timers.t1Ms;
   }
 
   /** RFC 3262 §3: keep an ended call 64*T1 while a reliable provisional awaits its PRACK. */

@@ -62,6 +62,14 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
   readonly contentType: string | undefined;
   /** The To tag we use in every response. */
   readonly localTag = generateTag();
+  /**
+   * The live dialog this INVITE's Replaces header names (RFC 3891 §3: to-tag = its local
+   * tag, from-tag = its remote tag); undefined without a Replaces header. The TU answers
+   * this INVITE and then ends the replaced dialog with BYE (§3). A Replaces that matches
+   * nothing usable was already answered by the stack (400 malformed, 481 no such dialog,
+   * 486 early-only with a confirmed dialog, 603 ended dialog) and never reaches the TU.
+   */
+  readonly replaces: Dialog | undefined;
   private answered = false;
   private dialogValue: Dialog | undefined;
   private readonly protocol: TransportProtocol;
@@ -87,13 +95,19 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
   readonly ackBody: Promise<AckBody>;
   private resolveAckBody!: (v: AckBody) => void;
 
+  /**
+   * @param replaces The dialog named by the INVITE's Replaces header (RFC 3891 §3), already
+   *   matched by the UA core; see {@link IncomingCall.replaces}.
+   */
   constructor(
     private readonly host: CallHost,
     readonly transaction: InviteServerTransaction,
     private readonly info: MessageInfo,
     source: MessageSource,
+    replaces?: Dialog,
   ) {
     super();
+    this.replaces = replaces;
     const req = transaction.request;
     this.request = req;
     this.callId = info.callId;
