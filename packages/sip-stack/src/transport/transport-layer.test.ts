@@ -102,3 +102,96 @@ describe('TransportLayer with a WebSocket client transport (RFC 7118)', () => {
     expect(uriTransport(rr)).toBe('ws');
   });
 });
+
+/** A WebSocket-like client transport: an id (its URL), a server endpoint and a `.invalid` host. */
+class FakeWs extends FakeTransport {
+  readonly advertised: { readonly host: string };
+  readonly remote: { readonly address: string; readonly port: number };
+  constructor(readonly id: string) {
+    super('wss');
+    const url = new URL(id);
+    this.remote = { address: url.hostname, port: Number(url.port) };
+    this.advertised = { host: `${url.port}.invalid` };
+  }
+}
+
+const bytes = Buffer.from('OPTIONS sip:x SIP/2.0\r\n\r\n');
+
+describe('TransportLayer with several WebSocket connections (one per URL)', () => {
+  it('sends over the named connection, else the one on the target host:port, else the only one on its host', async () => {
+    const a = new FakeWs('wss://pbx-a.example.com:8089/ws');
+    const b = new FakeWs('wss://pbx-b.example.com:8089/ws');
+    const b2 = new FakeWs('wss://pbx-b.example.com:7443/ws');
+    const udp = new FakeTransport('udp');
+    const tl = new TransportLayer({ transports: [udp, a, b, b2] });
+    await tl.start();
+    const via = (t: FakeTransport): number => t.sent.length;
+    // the registrar `sip:pbx-a.example.com` (no port): the only connection on that host
+    await tl.send(bytes, { protocol: 'wss', address: 'PBX-A.example.com', port: 5061 });
+    expect([via(a), via(b), via(b2)]).toEqual([1, 0, 0]);
+    // a Record-Route naming a server's WebSocket host and port
+    await tl.send(bytes, { protocol: 'ws', address: 'pbx-b.example.com', port: 7443 });
+    expect([via(a), via(b), via(b2)]).toEqual([1, 0, 1]);
+    // named explicitly (wins over the host)
+    await tl.send(bytes, {
+      protocol: 'wss',
+      address: 'pbx-a.example.com',
+      port: 5061,
+      connection: 'wss://pbx-b.example.com:8089/ws',
+    });
+    expect([via(a), via(b), via(b2)]).toEqual([1, 1, 1]);
+    // ambiguous or unknown host: the protocol's first transport, as with one connection
+    await tl.send(bytes, { protocol: 'wss', address: 'pbx-b.example.com', port: 5061 });
+    await tl.send(bytes, { protocol: 'wss', address: 'elsewhere.example.com', port: 5061 });
+    expect([via(a), via(b), via(b2)]).toEqual([3, 1, 1]);
+    // UDP is untouched by all this
+    await tl.send(bytes, { protocol: 'udp', address: '192.0.2.1', port: 5060 });
+    expect(udp.sent).toHaveLength(1);
+  });
+
+  it('answers a request over the connection it arrived on (RFC 7118 §5.4)', async () => {
+    const a = new FakeWs('wss://127.0.0.1:8443/ws');
+    const b = new FakeWs('wss://127.0.0.2:8443/ws');
+    const tl = new TransportLayer({ transports: [a, b] });
+    await tl.start();
+    tl.user = {
+      onRequest: (_req, info, source) => void tl.send(bytes, tl.responseTarget(info, source)),
+      onResponse: () => undefined,
+    };
+    b.inject(rawRequest({ via: 'SIP/2.0/WSS 127.0.0.2:8443;branch=z9hG4bK1' }), {
+      address: '127.0.0.2',
+      port: 8443,
+    });
+    await Promise.resolve();
+    expect(a.sent).toHaveLength(0);
+    expect(b.sent[0]?.dest).toMatchObject({ connection: 'wss://127.0.0.2:8443/ws', port: 8443 });
+  });
+
+  it('adds and removes a connection at run time: bound at once, its messages delivered, sends fall back', async () => {
+    const udp = new FakeTransport('udp');
+    const tl = new TransportLayer({ transports: [udp] });
+    await tl.start();
+    const got: string[] = [];
+    tl.user = { onRequest: (req) => got.push(req.method), onResponse: () => undefined };
+    const a = new FakeWs('wss://127.0.0.1:8443/ws');
+    const b = new FakeWs('wss://127.0.0.2:8443/ws');
+    await tl.addTransport(a);
+    await tl.addTransport(b);
+    await expect(tl.addTransport(new FakeWs('wss://127.0.0.1:8443/ws'))).rejects.toThrow(TypeError);
+    expect(tl.transports).toEqual([udp, a, b]);
+    expect(tl.localSentBy('wss')).toEqual({ host: '8443.invalid' });
+    b.inject(rawRequest({ method: 'OPTIONS' }));
+    expect(got).toEqual(['OPTIONS']);
+    expect(await tl.removeTransport('wss://127.0.0.1:8443/ws')).toBe(true);
+    expect(a.closed).toBe(true);
+    expect(await tl.removeTransport('wss://127.0.0.1:8443/ws')).toBe(false);
+    expect(tl.transportFor('wss')).toBe(b);
+    await tl.send(bytes, { protocol: 'wss', address: '127.0.0.1', port: 5061, connection: a.id });
+    expect(b.sent).toHaveLength(1);
+    await tl.removeTransport(b);
+    expect(tl.transportFor('wss')).toBeUndefined();
+    await expect(tl.send(bytes, { protocol: 'wss', address: '127.0.0.1', port: 5061 })).rejects.toThrow(
+      /no wss transport/,
+    );
+  });
+});

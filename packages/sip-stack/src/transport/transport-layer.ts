@@ -50,59 +50,113 @@ export interface SentBy {
   readonly port?: number | undefined;
 }
 
-/** RFC 3261 §18 transport layer over one or more bound transports. */
+/**
+ * RFC 3261 §18 transport layer over one or more bound transports. UDP, TCP and TLS have
+ * one transport each (the first configured); WebSocket clients (RFC 7118) may be several,
+ * one per server URL, named by {@link Transport.id} and added or removed at run time.
+ */
 export class TransportLayer {
+  private readonly list: Transport[] = [];
   private readonly byProtocol = new Map<TransportProtocol, Transport>();
   private readonly sentBy = new Map<TransportProtocol, SentBy>();
   private readonly maxMessageSize: number;
   private readonly logger: Logger;
+  private started = false;
   user: TransportLayerUser | undefined;
 
   constructor(private readonly opts: TransportLayerOptions) {
     this.maxMessageSize = opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.logger = opts.logger ?? silentLogger;
-    for (const t of opts.transports) {
-      if (!this.byProtocol.has(t.protocol)) this.byProtocol.set(t.protocol, t);
-      // RFC 7118 §5: a WebSocket client's `.invalid` sent-by is known before it connects.
-      if (t.advertised && !this.sentBy.has(t.protocol)) this.sentBy.set(t.protocol, t.advertised);
-      t.setHandlers({
-        onMessage: (data, remote) => this.receive(t, data, remote),
-        onParsed: (result, remote) => this.dispatch(t, result, remote),
-        onError: (err) => {
-          this.logger.warn({ err }, 'transport error');
-          opts.onError?.(err);
-        },
-        onFlowReady: () => opts.onFlowReady?.(t),
-        onFlowLost: () => opts.onFlowLost?.(t),
-      });
-    }
+    for (const t of opts.transports) this.attach(t);
   }
 
   /** Bind every transport; compute the advertised sent-by of each. */
   async start(): Promise<void> {
-    for (const t of this.opts.transports) {
-      await t.listen();
-      if (!this.sentBy.has(t.protocol)) {
-        // RFC 7118 §5: a WebSocket client advertises its own `.invalid` host, never publicAddress.
-        this.sentBy.set(
-          t.protocol,
-          t.advertised ?? {
-            host: advertisedHost(t.local.address, this.opts.publicAddress),
-            port: t.local.port,
-          },
-        );
-      }
-    }
+    this.started = true;
+    for (const t of [...this.list]) await this.bind(t);
   }
 
   /** Close every transport. */
   async stop(): Promise<void> {
-    await Promise.all(this.opts.transports.map((t) => t.close()));
+    this.started = false;
+    await Promise.all(this.list.map((t) => t.close()));
   }
 
-  /** Every transport, in configuration order. */
+  /** Every transport, in configuration (then addition) order. */
   get transports(): readonly Transport[] {
-    return this.opts.transports;
+    return this.list;
+  }
+
+  /** The transport named `id` ({@link Transport.id}: a WebSocket URL), if present. */
+  transportById(id: string): Transport | undefined {
+    return this.list.find((t) => t.id === id);
+  }
+
+  /**
+   * Add a transport at run time, e.g. the WebSocket connection (RFC 7118) of an account
+   * added by a configuration reload; bound (connected) at once when the layer has started.
+   * Throws TypeError when a transport with the same id is already present.
+   */
+  async addTransport(t: Transport): Promise<void> {
+    if (t.id !== undefined && this.transportById(t.id))
+      throw new TypeError(`transport ${t.id} is already present`);
+    this.attach(t);
+    if (this.started) await this.bind(t);
+  }
+
+  /**
+   * Remove the transport named `id` (or that transport) and close it. Later sends that name
+   * it fall back to the protocol's remaining transport. Resolves false when it is not present.
+   */
+  async removeTransport(idOrTransport: string | Transport): Promise<boolean> {
+    const t = typeof idOrTransport === 'string' ? this.transportById(idOrTransport) : idOrTransport;
+    const at = t ? this.list.indexOf(t) : -1;
+    if (!t || at < 0) return false;
+    this.list.splice(at, 1);
+    const next = this.list.find((o) => o.protocol === t.protocol);
+    if (this.byProtocol.get(t.protocol) === t) {
+      if (next) this.byProtocol.set(t.protocol, next);
+      else this.byProtocol.delete(t.protocol);
+      // RFC 7118 §5: the advertised `.invalid` host follows the protocol's first transport.
+      if (t.advertised) {
+        if (next?.advertised) this.sentBy.set(t.protocol, next.advertised);
+        else this.sentBy.delete(t.protocol);
+      }
+    }
+    await t.close();
+    return true;
+  }
+
+  private attach(t: Transport): void {
+    this.list.push(t);
+    if (!this.byProtocol.has(t.protocol)) this.byProtocol.set(t.protocol, t);
+    // RFC 7118 §5: a WebSocket client's `.invalid` sent-by is known before it connects.
+    if (t.advertised && !this.sentBy.has(t.protocol)) this.sentBy.set(t.protocol, t.advertised);
+    const opts = this.opts;
+    t.setHandlers({
+      onMessage: (data, remote) => this.receive(t, data, remote),
+      onParsed: (result, remote) => this.dispatch(t, result, remote),
+      onError: (err) => {
+        this.logger.warn({ err }, 'transport error');
+        opts.onError?.(err);
+      },
+      onFlowReady: () => opts.onFlowReady?.(t),
+      onFlowLost: () => opts.onFlowLost?.(t),
+    });
+  }
+
+  private async bind(t: Transport): Promise<void> {
+    await t.listen();
+    if (!this.sentBy.has(t.protocol)) {
+      // RFC 7118 §5: a WebSocket client advertises its own `.invalid` host, never publicAddress.
+      this.sentBy.set(
+        t.protocol,
+        t.advertised ?? {
+          host: advertisedHost(t.local.address, this.opts.publicAddress),
+          port: t.local.port,
+        },
+      );
+    }
   }
 
   /**
@@ -142,9 +196,34 @@ export class TransportLayer {
     });
   }
 
-  /** Send bytes to a target over the transport of its protocol (rejects with TransportError). */
+  /**
+   * The transport a message to `target` goes over: the one named by `target.connection`;
+   * among several WebSocket connections (RFC 7118, each its own server), the one whose URL
+   * host and port are the target's (a Record-Route or registrar naming that server), else
+   * the only one on the target's host; otherwise the protocol's transport
+   * ({@link transportFor}).
+   */
+  transportForTarget(target: Target): Transport | undefined {
+    if (target.connection !== undefined) {
+      const named = this.transportById(target.connection);
+      if (named) return named;
+    }
+    if (isWebSocketProtocol(target.protocol)) {
+      const ws = this.list.filter((t) => isWebSocketProtocol(t.protocol) && t.remote);
+      if (ws.length > 1) {
+        const host = target.address.toLowerCase();
+        const onHost = ws.filter((t) => t.remote?.address.toLowerCase() === host);
+        const exact = onHost.find((t) => t.remote?.port === target.port);
+        if (exact) return exact;
+        if (onHost.length === 1) return onHost[0];
+      }
+    }
+    return this.transportFor(target.protocol);
+  }
+
+  /** Send bytes to a target over the transport {@link transportForTarget} picks (rejects with TransportError). */
   send(bytes: Buffer, target: Target): Promise<void> {
-    const t = this.transportFor(target.protocol);
+    const t = this.transportForTarget(target);
     if (!t) return Promise.reject(new TransportError(`no ${target.protocol} transport configured`));
     if (!t.reliable && bytes.length > this.maxMessageSize) {
       return Promise.reject(new TransportError(`message of ${bytes.length} bytes exceeds the maximum`));
@@ -159,15 +238,22 @@ export class TransportLayer {
    */
   responseTarget(info: MessageInfo, source: MessageSource): Target {
     const protocol = source.protocol;
+    // Over one of several WebSocket connections: back over that one (RFC 7118 §5.4).
+    const connection = source.transport.id;
     if (source.transport.reliable && source.transport.hasConnection(source)) {
-      return { protocol, address: source.address, port: source.port };
+      return { protocol, address: source.address, port: source.port, ...(connection ? { connection } : {}) };
     }
     const via = info.via;
     const received = via.params.get('received');
     const rport = via.params.get('rport');
     const address = received ?? via.host;
     const port = rport ? Number(rport) : (via.port ?? defaultPort(protocol));
-    return { protocol, address, port: Number.isInteger(port) && port > 0 ? port : defaultPort(protocol) };
+    return {
+      protocol,
+      address,
+      port: Number.isInteger(port) && port > 0 ? port : defaultPort(protocol),
+      ...(connection ? { connection } : {}),
+    };
   }
 
   private receive(transport: Transport, data: Buffer, remote: Endpoint): void {

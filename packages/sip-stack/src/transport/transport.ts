@@ -27,6 +27,12 @@ export interface Target extends Endpoint {
   readonly protocol: TransportProtocol;
   /** TLS server name (SNI) and name to verify the certificate against; default the address. */
   readonly serverName?: string | undefined;
+  /**
+   * Send over the transport with this {@link Transport.id} (a WebSocket URL, RFC 7118): the
+   * flow an account registered over, or the one a request arrived on. Default: chosen by
+   * protocol (and, among several WebSocket connections, by the target's host and port).
+   */
+  readonly connection?: string | undefined;
 }
 
 /** Where a message came from. */
@@ -73,6 +79,13 @@ export interface Transport {
    * `.invalid` host without a port). Undefined for UDP/TCP/TLS.
    */
   readonly advertised?: { readonly host: string; readonly port?: number | undefined } | undefined;
+  /**
+   * A name unique among the transports of one layer, for client transports that can exist
+   * several times per protocol: a WebSocket client's URL. Undefined for UDP/TCP/TLS.
+   */
+  readonly id?: string | undefined;
+  /** The server a client transport connects to (WebSocket URL host and port); undefined for listeners. */
+  readonly remote?: Endpoint | undefined;
   /** Set the receive callbacks (before `listen`). */
   setHandlers(handlers: TransportHandlers): void;
   /** Bind (and listen). Rejects when the address cannot be bound. */

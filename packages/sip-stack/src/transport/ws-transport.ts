@@ -58,6 +58,8 @@ export class WsTransport implements Transport {
   readonly advertised: { readonly host: string };
   /** The server's URL host and port (the source of everything we receive). */
   readonly remote: Endpoint;
+  /** The normalised URL (`new URL(url).href`): this connection's name in the transport layer. */
+  readonly id: string;
   private readonly url: URL;
   private handlers: TransportHandlers | undefined;
   private ws: WebSocket | undefined;
@@ -78,6 +80,7 @@ export class WsTransport implements Transport {
     const port = this.url.port ? Number(this.url.port) : this.protocol === 'wss' ? 443 : 80;
     this.remote = { address: this.url.hostname.replace(/^\[|\]$/g, ''), port };
     this.advertised = { host: `${opts.instanceHost ?? randomLabel()}.invalid` };
+    this.id = this.url.href;
   }
 
   /** The local end of the current connection (`0.0.0.0:0` while there is none). */
