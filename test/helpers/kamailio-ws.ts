@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tcpFree, udpFree } from './ports.js';
 import { startProcess, until, type Managed } from './processes.js';
-import { SHARED } from './paths.js';
+import { ROOT, SHARED } from './paths.js';
+import { runSipp } from './sipp.js';
 
 /** Where Debian's kamailio-websocket-modules installs the WebSocket module. */
 export const KAMAILIO_WS_MODULE = '/usr/lib/x86_64-linux-gnu/kamailio/modules/websocket.so';
@@ -18,7 +19,7 @@ export interface KamailioWsOptions {
   readonly wsPort: number;
   /** Secure WebSocket port (`wss://127.0.0.1:wssPort/`). */
   readonly wssPort: number;
-  /** username -> password (domain 127.0.0.1). */
+  /** username -> password (domain: the listen address, 127.0.0.1 by default). */
   readonly users: Record<string, string>;
   /** Last edit of the configuration text. */
   readonly cfgTransform?: (cfg: string) => string;
@@ -27,7 +28,7 @@ export interface KamailioWsOptions {
    * (PEERS.md); readiness is then probed with `ss` inside the namespace.
    */
   readonly netns?: string;
-  /** Address Kamailio listens on (URLs and sockets). Default 127.0.0.1. */
+  /** Address Kamailio listens on (URLs and sockets) and its SIP domain. Default 127.0.0.1. */
   readonly listenIp?: string;
 }
 
@@ -93,7 +94,8 @@ export async function startKamailioWs(opts: KamailioWsOptions): Promise<Kamailio
   mkdirSync(run, { recursive: true });
   const { certFile } = selfSignedCert(join(scratch, 'kamailio/certs'));
   writeFileSync(join(db, 'version'), readFileSync(join(SHARED, 'peers/kamailio/version')));
-  const rows = Object.entries(opts.users).map(([u, p], i) => `${i + 1}:${u}:127.0.0.1:${p}::`);
+  const ip = opts.listenIp ?? '127.0.0.1';
+  const rows = Object.entries(opts.users).map(([u, p], i) => `${i + 1}:${u}:${ip}:${p}::`);
   writeFileSync(
     join(db, 'subscriber'),
     'id(int,auto) username(string) domain(string) password(string) ha1(string,null) ha1b(string,null) \n' +
@@ -105,8 +107,10 @@ export async function startKamailioWs(opts: KamailioWsOptions): Promise<Kamailio
     .replaceAll('5070', String(opts.sipPort))
     .replaceAll('8080', String(opts.wsPort))
     .replaceAll('8443', String(opts.wssPort));
-  const ip = opts.listenIp ?? '127.0.0.1';
-  if (ip !== '127.0.0.1') cfg = cfg.replace(/^listen=(\w+):127\.0\.0\.1:/gm, `listen=$1:${ip}:`);
+  if (ip !== '127.0.0.1')
+    cfg = cfg
+      .replace(/^listen=(\w+):127\.0\.0\.1:/gm, `listen=$1:${ip}:`)
+      .replace('#!define SIPDOMAIN "127.0.0.1"', `#!define SIPDOMAIN "${ip}"`);
   if (opts.cfgTransform) cfg = opts.cfgTransform(cfg);
   const cfgFile = join(scratch, 'kamailio-ws.cfg');
   writeFileSync(cfgFile, cfg);
@@ -152,7 +156,7 @@ export const logRouting = (cfg: string): string =>
 
 /**
  * The daemon's environment for one account registering over WSS at `k` as `username`
- * (domain 127.0.0.1, Kamailio's certificate as CA). No SIP_SERVER: the URL's host stands in.
+ * (domain: Kamailio's address; Kamailio's certificate as CA). No SIP_SERVER: the URL's host stands in.
  */
 export function wssAccountEnv(k: KamailioWs, username: string, password: string): Record<string, string> {
   return {
@@ -161,8 +165,45 @@ export function wssAccountEnv(k: KamailioWs, username: string, password: string)
     SIP_TLS_CA_FILE: k.certFile,
     SIP_USERNAME: username,
     SIP_PASSWORD: password,
-    SIP_DOMAIN: '127.0.0.1',
+    SIP_DOMAIN: k.ip,
   };
+}
+
+/**
+ * A UDP phone (sipp, `test/sipp/register-call-auth.xml`) registers as `alice` (password
+ * `alicepw`) at `k`, then calls `callee` through it (407 answered); SIP on `port`, media
+ * on `port + 2`.
+ */
+export function sippCallThrough(
+  k: KamailioWs,
+  callee: string,
+  opts: { readonly dir: string; readonly name: string; readonly port: number },
+): ReturnType<typeof runSipp> {
+  return runSipp(
+    [
+      `${k.ip}:${k.sipPort}`,
+      '-sf',
+      join(ROOT, 'test/sipp/register-call-auth.xml'),
+      '-s',
+      'alice',
+      '-au',
+      'alice',
+      '-ap',
+      'alicepw',
+      '-set',
+      'callee',
+      callee,
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(opts.port),
+      '-mp',
+      String(opts.port + 2),
+      '-m',
+      '1',
+    ],
+    { dir: opts.dir, name: opts.name, timeoutSec: 30 },
+  );
 }
 
 /** True when UDP `udpPort` and TCP `tcpPort` are listened on inside namespace `ns` (`ss`). */

@@ -4,6 +4,7 @@ import { startDaemon, type DaemonHandle } from '../helpers/daemon.js';
 import {
   kamailioWsAvailable,
   logRouting,
+  sippCallThrough,
   startKamailioWs,
   wssAccountEnv,
   type KamailioWs,
@@ -43,32 +44,8 @@ describe.skipIf(!kamailioWsAvailable())('SIP over WSS with Kamailio (kamailio-we
     });
 
   /** sipp registers alice over UDP, then calls `voice` through Kamailio (407 answered). */
-  const call = (name: string): ReturnType<typeof runSipp> =>
-    runSipp(
-      [
-        `127.0.0.1:${base}`,
-        '-sf',
-        join(ROOT, 'test/sipp/register-call-auth.xml'),
-        '-s',
-        'alice',
-        '-au',
-        'alice',
-        '-ap',
-        'alicepw',
-        '-set',
-        'callee',
-        'voice',
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(base + 20),
-        '-mp',
-        String(base + 22),
-        '-m',
-        '1',
-      ],
-      { dir, name, timeoutSec: 30 },
-    );
+  const call = (name: string): ReturnType<typeof sippCallThrough> =>
+    sippCallThrough(kamailio, 'voice', { dir, name, port: base + 20 });
 
   beforeAll(async () => {
     base = await freePortBlock(40);

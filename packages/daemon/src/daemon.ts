@@ -21,7 +21,7 @@ import { discoverPublicAddress, type PublicAddress } from './nat/public-address.
 import { scheduleRetention, type RetentionHandle } from './recording/index.js';
 import { startAccountRegistration, type AccountRuntime } from './sip/account-registration.js';
 import { resolveInstanceId } from './sip/instance-id.js';
-import { sipTransports } from './sip/transports.js';
+import { sipTransports, syncWsTransports, transportLayerOf, wsUrls } from './sip/transports.js';
 import { accountStatus, overallStatus, type AccountStatus } from './status.js';
 
 export interface DaemonOptions {
@@ -137,9 +137,9 @@ export class Daemon {
     });
     await this.ua.start();
     for (const b of this.ua.boundAddresses)
-      if (b.protocol === 'ws' || b.protocol === 'wss')
-        this.log.info(b, `SIP over ${b.protocol.toUpperCase()}: outbound only`);
-      else this.log.info(b, `SIP listening on ${b.protocol.toUpperCase()} ${b.host}:${b.port}`);
+      if (b.protocol !== 'ws' && b.protocol !== 'wss')
+        this.log.info(b, `SIP listening on ${b.protocol.toUpperCase()} ${b.host}:${b.port}`);
+    for (const url of wsUrls(cfg)) this.log.info({ url }, `SIP over WebSocket: connecting to ${url}`);
 
     this.http = new HttpServer({
       host: cfg.http.listenAddress,
@@ -350,8 +350,23 @@ export class Daemon {
       this.accounts.delete(name);
       this.metrics.registered.remove({ account: name });
     }
+    // RFC 7118: a ws/wss URL new to this configuration gets its connection before its
+    // account registers; one no account names any more closes (its accounts un-REGISTERed above).
+    if (this.ua) await this.syncWebSockets(this.ua, config);
     for (const a of config.sip.accounts) if (!this.accounts.has(a.name)) this.startAccount(a);
     this.log.info({ accounts: config.sip.accounts.map((a) => a.name) }, 'configuration reloaded');
+  }
+
+  /** Opens and closes WebSocket connections to match `config` (reload); failures are logged. */
+  private async syncWebSockets(ua: UserAgent, config: DaemonConfig): Promise<void> {
+    try {
+      const { added, removed } = await syncWsTransports(transportLayerOf(ua), config);
+      for (const url of added) this.log.info({ url }, `SIP over WebSocket: connecting to ${url}`);
+      for (const url of removed) this.log.info({ url }, `SIP over WebSocket: closed ${url}`);
+    } catch (err) {
+      this.log.error({ err }, `WebSocket connections not updated: ${(err as Error).message}`);
+      this.countError('internal');
+    }
   }
 
   /** Graceful stop: refuse new calls, drain, un-REGISTER, close listeners. */

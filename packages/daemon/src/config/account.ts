@@ -181,16 +181,36 @@ function defaultWsUrl(
   return `${transport}://${server.includes(':') ? `[${server}]` : server}:${port}/ws`;
 }
 
-/** The stack keeps one WebSocket connection per daemon: every ws/wss account must share it. */
-export function checkOneWsUrl(accounts: AccountConfig[], problems: ConfigProblem[]): void {
-  const urls = [...new Set(accounts.flatMap((a) => (a.wsUrl === undefined ? [] : [a.wsUrl])))];
-  if (urls.length > 1)
+/**
+ * Several WebSocket URLs are fine: the daemon opens one connection per distinct URL (RFC
+ * 7118). The stack sends an account's requests over the connection to its registrar host
+ * (the account's `server`), so with more than one URL each ws/wss account's URL must be
+ * the only one on its server's host: two URLs on one host (other port or path) could not
+ * be told apart, nor could a server that is not its URL's host.
+ */
+export function checkWsUrls(accounts: AccountConfig[], problems: ConfigProblem[]): void {
+  const ws = accounts.flatMap((a, i) =>
+    (a.transport === 'ws' || a.transport === 'wss') && a.wsUrl !== undefined && a.server !== undefined
+      ? [{ i, url: new URL(a.wsUrl), server: a.server.toLowerCase() }]
+      : [],
+  );
+  const urls = [...new Map(ws.map((w) => [w.url.href, w.url])).values()];
+  if (urls.length < 2) return;
+  for (const w of ws) {
+    const onHost = urls.filter((u) => u.hostname.replace(/^\[|\]$/g, '').toLowerCase() === w.server);
+    if (onHost.length === 1 && onHost[0]?.href === w.url.href) continue;
     problems.push({
-      field: 'sip.accounts[].ws_url',
-      value: urls.join(', '),
-      expected: 'one WebSocket URL shared by every ws/wss account',
+      field: `sip.accounts[${w.i}].ws_url`,
+      value: w.url.href,
+      expected:
+        "with several WebSocket URLs, each on its own host, the account's server " +
+        '(accounts of one WebSocket server share one URL)',
     });
+  }
 }
+
+/** @deprecated Kept for `load.ts`: several URLs are allowed now; see {@link checkWsUrls}. */
+export const checkOneWsUrl = checkWsUrls;
 
 /** Account names label metrics and the API: each must be unique. */
 export function checkDuplicateNames(accounts: AccountConfig[], problems: ConfigProblem[]): void {
