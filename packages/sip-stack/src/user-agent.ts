@@ -41,7 +41,7 @@ const MAX_ENDED_DIALOGS = 1000;
 
 export type { TransportConfig, UserAgentOptions } from './user-agent/options.js';
 export { IncomingCall, CallStateError } from './user-agent/incoming-call.js';
-export type { IncomingCallEvents, AckBody } from './user-agent/incoming-call.js';
+export type { IncomingCallEvents, AckBody, PrackAnswerer } from './user-agent/incoming-call.js';
 export { CallFailedError } from './user-agent/outgoing-call.js';
 export type { InviteOptions } from './user-agent/outgoing-call.js';
 
@@ -315,7 +315,10 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     if (info.toTag !== undefined) {
       for (const call of [...this.host.calls.values(), ...this.lateCalls.keys()]) {
         if (call.callId === info.callId && call.matchesEarlyDialog(info.fromTag, info.toTag)) {
-          return this.reply(tx, call.receivePrack(req));
+          const verdict = call.receivePrack(req);
+          if (verdict.error !== undefined)
+            this.options.logger.error({ err: verdict.error }, 'prack listener threw');
+          return this.reply(tx, verdict.status, { body: verdict.body, contentType: verdict.contentType });
         }
       }
     }

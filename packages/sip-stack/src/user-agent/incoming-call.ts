@@ -31,9 +31,32 @@ export interface CallHost extends DialogHost {
   callEnded(call: IncomingCall): void;
 }
 
+/**
+ * Puts a session description in the 200 to a PRACK (RFC 3262 §5: required when the PRACK
+ * carries an offer). Only effective while the `prack` listener runs (synchronously).
+ */
+export type PrackAnswerer = (opts: { body: Buffer; contentType: string }) => void;
+
+/** How the UA core answers a PRACK for this call (see {@link IncomingCall.receivePrack}). */
+export interface PrackVerdict {
+  readonly status: 200 | 481;
+  /** Body for the 200 (set through the {@link PrackAnswerer}). */
+  readonly body?: Buffer;
+  readonly contentType?: string;
+  /** A `prack` listener threw this (the PRACK is still answered 200). */
+  readonly error?: unknown;
+}
+
 /** Events of {@link IncomingCall}. `terminated` reasons: rejected, cancelled, transport, or the dialog's. */
 export interface IncomingCallEvents {
   cancel: [];
+  /**
+   * A PRACK acknowledged our reliable provisional (RFC 3262 §3), before its 200 is sent.
+   * RFC 3262 §5: when that 18x carried an offer (offerless INVITE), the PRACK body is the
+   * answer; when the 18x carried our answer, a PRACK body is a new offer and the listener
+   * MUST call `answer` synchronously with ours. The body is opaque to the stack.
+   */
+  prack: [req: SipRequest, answer: PrackAnswerer];
   terminated: [info: { reason: string }];
 }
 
@@ -50,7 +73,8 @@ export interface AckBody {
 /**
  * An incoming call. Events: `cancel` (CANCEL before the answer; the stack already sent
  * 200 to the CANCEL and 487 to the INVITE), `terminated` (the call ended: rejected,
- * cancelled, or its dialog terminated, with `{ reason }`).
+ * cancelled, or its dialog terminated, with `{ reason }`), `prack` (req, answer) for a
+ * PRACK of our reliable 18x (RFC 3262 §5 offer/answer in its body).
  */
 export class IncomingCall extends EventEmitter<IncomingCallEvents> {
   readonly request: SipRequest;
@@ -181,12 +205,25 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
   }
 
   /**
-   * @internal A PRACK in this call's early dialog (RFC 3262 §3, §7.2); returns the status to
-   * answer it with: 200 when its RAck names the outstanding reliable provisional, else 481.
-   * Offer/answer in PRACK bodies (§5) is not implemented: a body is ignored.
+   * @internal A PRACK in this call's early dialog (RFC 3262 §3, §7.2): 481 unless its RAck
+   * names the outstanding reliable provisional; else 200, after emitting `prack` so the TU
+   * can read an answer or answer an offer in the PRACK body (§5).
    */
-  receivePrack(prack: SipRequest): 200 | 481 {
-    return this.reliable.receivePrack(prack);
+  receivePrack(prack: SipRequest): PrackVerdict {
+    const status = this.reliable.receivePrack(prack);
+    if (status !== 200) return { status };
+    let answer: { body: Buffer; contentType: string } | undefined;
+    let open = true;
+    try {
+      this.emit('prack', prack, (opts) => {
+        if (open) answer = { body: opts.body, contentType: opts.contentType };
+      });
+    } catch (error) {
+      return { status, error };
+    } finally {
+      open = false;
+    }
+    return answer ? { status, ...answer } : { status };
   }
 
   /** True while a reliable provisional (RFC 3262 §3) is still unacknowledged. */
