@@ -101,25 +101,37 @@ export const TURN_RELAY_MAX = 40100;
 export const TURN_USER = 'va';
 export const TURN_PASSWORD = 'vapass';
 
+/** Where and how {@link writeCoturnConfig} makes coturn listen and relay. */
+export interface CoturnConfig {
+  readonly ip: string;
+  readonly port: number;
+  readonly minPort: number;
+  readonly maxPort: number;
+  /** Also listen for TURN over TLS (RFC 8656 §3.1) on `port`, with this certificate. */
+  readonly tls?: { readonly port: number; readonly certFile: string; readonly keyFile: string };
+}
+
 /**
- * coturn on `NS_IP:3478` inside the namespace (PEERS.md: `allow-loopback-peers`, else
- * "403 Forbidden IP"; lt-cred-mech with a static user), relaying from TURN_RELAY_MIN..MAX.
+ * Writes `dir/turnserver.conf` for coturn (PEERS.md: `allow-loopback-peers`, else "403
+ * Forbidden IP"; lt-cred-mech with the static TURN_USER); returns its path.
  */
-export async function startCoturnInNamespace(ns: string, dir: string): Promise<Managed> {
+export function writeCoturnConfig(dir: string, c: CoturnConfig): string {
   const conf = join(dir, 'turnserver.conf');
   writeFileSync(
     conf,
     [
-      `listening-ip=${NS_IP}`,
-      `relay-ip=${NS_IP}`,
-      'listening-port=3478',
-      `min-port=${TURN_RELAY_MIN}`,
-      `max-port=${TURN_RELAY_MAX}`,
+      `listening-ip=${c.ip}`,
+      `relay-ip=${c.ip}`,
+      `listening-port=${c.port}`,
+      `min-port=${c.minPort}`,
+      `max-port=${c.maxPort}`,
       'lt-cred-mech',
       `user=${TURN_USER}:${TURN_PASSWORD}`,
       'realm=voice.test',
       'allow-loopback-peers',
-      'no-tls',
+      ...(c.tls
+        ? [`tls-listening-port=${c.tls.port}`, `cert=${c.tls.certFile}`, `pkey=${c.tls.keyFile}`]
+        : ['no-tls']),
       'no-dtls',
       'no-cli',
       'no-tcp-relay',
@@ -130,6 +142,20 @@ export async function startCoturnInNamespace(ns: string, dir: string): Promise<M
       '',
     ].join('\n'),
   );
+  return conf;
+}
+
+/**
+ * coturn on `NS_IP:3478` inside the namespace ({@link writeCoturnConfig}), relaying from
+ * TURN_RELAY_MIN..MAX.
+ */
+export async function startCoturnInNamespace(ns: string, dir: string): Promise<Managed> {
+  const conf = writeCoturnConfig(dir, {
+    ip: NS_IP,
+    port: 3478,
+    minPort: TURN_RELAY_MIN,
+    maxPort: TURN_RELAY_MAX,
+  });
   const coturn = startProcess('coturn', 'ip', ['netns', 'exec', ns, 'turnserver', '-c', conf], {
     logFile: join(dir, 'coturn.log'),
   });

@@ -23,6 +23,15 @@ import {
   parseStun,
 } from './stun-message.js';
 
+export {
+  TurnTlsSocket,
+  TURNS_DEFAULT_PORT,
+  parseTurnsUri,
+  splitTurnStream,
+  padChannelData,
+} from './turn-tls-socket.js';
+export type { TurnTlsOptions, TurnsUri, TurnStreamFrames } from './turn-tls-socket.js';
+
 /** Options of {@link TurnClient}. */
 export interface TurnClientOptions {
   /** Our bound UDP socket; the client listens to datagrams from the server only. */
@@ -34,6 +43,12 @@ export interface TurnClientOptions {
   readonly lifetimeSec?: number;
   /** Per-request retransmission interval, doubled each time, 5 tries. Default 250 ms. */
   readonly rtoMs?: number;
+  /**
+   * The socket is a reliable stream (TURN over TCP/TLS, e.g. {@link TurnTlsSocket}): each
+   * request is sent once (RFC 8489 §6.2.2: no retransmissions over reliable transports)
+   * and waited for as long as the 5 tries over UDP would take. Default false.
+   */
+  readonly reliable?: boolean;
 }
 
 /** A TURN error response (code from ERROR-CODE, RFC 8489 §14.8). */
@@ -250,13 +265,15 @@ export class TurnClient {
       let tries = 0;
       let timer: NodeJS.Timeout | undefined;
       const fire = (): void => {
-        if (this.closed || tries >= 5) {
+        if (this.closed || tries >= (this.o.reliable ? 1 : 5)) {
           this.pending.delete(id);
           reject(new TurnError(0, 'TURN server did not answer'));
           return;
         }
         this.sendRaw(make());
-        timer = setTimeout(fire, rto * 2 ** tries++);
+        // Over a stream: sent once, one wait of 31 RTO (the 5 UDP intervals, 1+2+4+8+16).
+        timer = setTimeout(fire, this.o.reliable ? rto * 31 : rto * 2 ** tries);
+        tries++;
       };
       this.pending.set(id, (m) => {
         clearTimeout(timer);
