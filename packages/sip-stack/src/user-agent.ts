@@ -32,12 +32,10 @@ import type { RegistrationOptions } from './registration/registration.js';
 import { Registration } from './registration/registration.js';
 import { negotiateAsUas } from './dialog/session-timer.js';
 import { matchReplaces } from './user-agent/replaces-match.js';
+import { EndedDialogs } from './user-agent/ended-dialogs.js';
 
 /** RFC 3891 §6: the option tag of Replaces, listed in our Supported header. */
 const OPTION_REPLACES = 'replaces';
-
-/** Most dialog ids remembered after their end, to answer 603 to a late Replaces (RFC 3891 §3). */
-const MAX_ENDED_DIALOGS = 1000;
 
 export type { TransportConfig, UserAgentOptions } from './user-agent/options.js';
 export { IncomingCall, CallStateError } from './user-agent/incoming-call.js';
@@ -78,11 +76,8 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
    * for those outstanding responses".
    */
   private readonly lateCalls = new Map<IncomingCall, TimerHandle>();
-  /**
-   * Ids of dialogs that ended, with the time (ms) they ended: an INVITE whose Replaces names
-   * one within 64*T1 gets 603 instead of 481 (RFC 3891 §3). Pruned on insert.
-   */
-  private readonly endedDialogs = new Map<string, number>();
+  /** Dialogs that ended within 64*T1: a Replaces naming one gets 603, not 481 (RFC 3891 §3). */
+  private readonly endedDialogs: EndedDialogs;
   private started = false;
 
   constructor(opts: UserAgentOptions) {
@@ -124,6 +119,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       onStrayResponse: (res, info) => this.onStrayResponse(res, info),
     };
     this.host = new UserAgentHost(o, this.transportLayer, this.transactions);
+    this.endedDialogs = new EndedDialogs(o.clock, 64 * o.timers.t1Ms);
   }
 
   /** Bind every transport. */
@@ -202,7 +198,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
    */
   invite(uri: string, opts: InviteOptions): Promise<Dialog> {
     return placeCall(this.host, uri, opts).then((dialog) => {
-      this.trackEnd(dialog);
+      this.endedDialogs.track(dialog);
       return dialog;
     });
   }
@@ -267,7 +263,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     // RFC 3891 §3: an INVITE with Replaces names a dialog of ours to take over.
     const replaces = matchReplaces(tx.request, {
       live: (id) => this.host.dialogs.get(id),
-      ended: (id) => this.dialogEndedRecently(id),
+      ended: (id) => this.endedDialogs.has(id),
     });
     const call = new IncomingCall(
       this.host,
@@ -295,7 +291,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     tx.user = { onTransportError: () => call.failed(), onTimeout: () => call.failed() };
     call.once('terminated', () => {
       this.keepForLatePrack(call);
-      if (call.dialog) this.noteEnded(call.dialog.id);
+      if (call.dialog) this.endedDialogs.note(call.dialog.id);
     });
     try {
       this.emit('invite', call);
@@ -323,28 +319,6 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       }
     }
     this.reply(tx, 481);
-  }
-
-  /** Remember `dialog`'s id once it ends (RFC 3891 §3: 603 to a late Replaces). */
-  private trackEnd(dialog: Dialog): void {
-    if (dialog.state === 'terminated') this.noteEnded(dialog.id);
-    else dialog.once('terminated', () => this.noteEnded(dialog.id));
-  }
-
-  private noteEnded(id: string): void {
-    const now = this.options.clock.now();
-    const horizon = now - 64 * this.options.timers.t1Ms;
-    for (const [old, at] of this.endedDialogs) {
-      if (at >= horizon && this.endedDialogs.size < MAX_ENDED_DIALOGS) break;
-      this.endedDialogs.delete(old);
-    }
-    this.endedDialogs.delete(id);
-    this.endedDialogs.set(id, now);
-  }
-
-  private dialogEndedRecently(id: string): boolean {
-    const at = this.endedDialogs.get(id);
-    return at !== undefined && at >= this.options.clock.now() - 64 * this.options.timers.t1Ms;
   }
 
   /** RFC 3262 §3: keep an ended call 64*T1 while a reliable provisional awaits its PRACK. */

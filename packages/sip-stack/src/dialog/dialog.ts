@@ -32,11 +32,10 @@ import type { ReferOutcome } from '../refer/refer-subscription.js';
 import { ReferSubscriptions } from '../refer/refer-subscription.js';
 import { formatReferTo, formatReferredBy } from '../refer/refer-to.js';
 import type { DigestSession } from '../registration/digest-session.js';
-import { createDigestSession } from '../registration/digest-session.js';
+import type { DialogCredentials, OutgoingRequest } from './in-dialog-auth.js';
+import { createDialogDigest, cseqNumber, sendWithDigestRetry } from './in-dialog-auth.js';
 
-function cseqNumber(req: SipRequest): number {
-  return Number.parseInt(getHeader(req, 'CSeq') ?? '0', 10);
-}
+export type { DialogCredentials } from './in-dialog-auth.js';
 
 /** Dialog states (RFC 3261 §12). */
 export type DialogState = 'early' | 'confirmed' | 'terminated';
@@ -56,17 +55,6 @@ export interface DialogRequestOptions {
   readonly body?: Buffer;
   readonly contentType?: string;
   readonly headers?: SipHeader[];
-}
-
-/**
- * Digest credentials for challenges to our in-dialog requests (RFC 3261 §22.2).
- * `authUsername` is the authentication ID when it differs from the user (3CX's
- * "Authentication ID"); default `username`.
- */
-export interface DialogCredentials {
-  readonly username: string;
-  readonly authUsername?: string;
-  readonly password: string;
 }
 
 /** Options of {@link Dialog.refer}. */
@@ -212,9 +200,7 @@ export class Dialog extends EventEmitter<DialogEvents> {
    * undefined removes them.
    */
   setCredentials(credentials: DialogCredentials | undefined): void {
-    this.digest = credentials
-      ? createDigestSession(credentials.authUsername ?? credentials.username, credentials.password)
-      : undefined;
+    this.digest = credentials ? createDialogDigest(credentials) : undefined;
   }
 
   /**
@@ -226,7 +212,7 @@ export class Dialog extends EventEmitter<DialogEvents> {
     if (this.stateValue === 'terminated') return;
     const first = this.build('BYE', {});
     this.terminate(reason);
-    await this.sendAuthenticated('BYE', {}, first);
+    await this.sendAuthenticated({}, first);
   }
 
   /**
@@ -274,7 +260,7 @@ export class Dialog extends EventEmitter<DialogEvents> {
     const first = this.build(method, opts);
     if (isInvite) this.clientInvite = true;
     try {
-      const { request, res } = await this.sendAuthenticated(method, opts, first, onSent);
+      const { request, res } = await this.sendAuthenticated(opts, first, onSent);
       if (isInvite && res.status >= 200 && res.status < 300) await this.ack2xx(request, res);
       if ((res.status === 481 || res.status === 408) && !this.refreshing)
         this.terminate(res.status === 481 ? 'rejected' : 'transport');
@@ -284,31 +270,19 @@ export class Dialog extends EventEmitter<DialogEvents> {
     }
   }
 
-  /**
-   * Send `first`; on a 401/407 with a digest challenge we can answer and credentials set,
-   * build the request again (CSeq + 1, RFC 3261 §22.2 / §14.1: a new transaction in the
-   * same dialog) with Authorization / Proxy-Authorization, and send it once. Returns the
-   * last request sent and its final response (a second challenge is returned as is).
-   */
-  private async sendAuthenticated(
-    method: string,
+  /** Send `first`, re-sent once with credentials on 401/407 (see {@link sendWithDigestRetry}). */
+  private sendAuthenticated(
     opts: DialogRequestOptions,
-    first: { request: SipRequest; nextHopUri: string },
+    first: OutgoingRequest,
     onSent?: (seq: number) => void,
   ): Promise<{ request: SipRequest; res: SipResponse }> {
-    onSent?.(cseqNumber(first.request));
-    const res = await this.host.send(first.request, first.nextHopUri, this.protocol);
-    const challenged = res.status === 401 || res.status === 407;
-    if (!challenged || !this.digest || this.digest.onChallenge(res) === 'none') {
-      return { request: first.request, res };
-    }
-    const auth = this.digest.authorization(method, first.request.uri, opts.body);
-    const retry = this.build(method, { ...opts, headers: [...(opts.headers ?? []), ...auth] });
-    onSent?.(cseqNumber(retry.request));
-    return {
-      request: retry.request,
-      res: await this.host.send(retry.request, retry.nextHopUri, this.protocol),
-    };
+    return sendWithDigestRetry(
+      this.digest,
+      first,
+      (auth) => this.build(first.request.method, { ...opts, headers: [...(opts.headers ?? []), ...auth] }),
+      (o) => this.host.send(o.request, o.nextHopUri, this.protocol),
+      onSent,
+    );
   }
 
   /**
