@@ -326,3 +326,15 @@ describe.skipIf(!material)('SIP over secure WebSocket (wss)', () => {
     expect((await untrusting.request('OPTIONS', 'sip:127.0.0.1', { transport: 'wss' })).status).toBe(503);
   });
 });
+
+describe('WsTransport naming (one per URL in a transport layer)', () => {
+  it('is named by its normalised URL and knows its server endpoint', () => {
+    const t = new WsTransport({ url: 'WSS://PBX.example.com:443/ws' });
+    expect(t.id).toBe('wss://pbx.example.com/ws');
+    expect(t.remote).toEqual({ address: 'pbx.example.com', port: 443 });
+    expect(new WsTransport({ url: 'ws://[2001:db8::1]:8088/ws' }).remote).toEqual({
+      address: '2001:db8::1',
+      port: 8088,
+    });
+  });
+});

@@ -50,7 +50,10 @@ interface Waiter {
   reject(err: Error): void;
 }
 
-/** RFC 7118 SIP WebSocket client: outbound-only, one connection, reconnecting. */
+/**
+ * RFC 7118 SIP WebSocket client: outbound-only, one connection to one URL, reconnecting.
+ * A transport layer may hold several (one per server URL), told apart by {@link id}.
+ */
 export class WsTransport implements Transport {
   readonly protocol: 'ws' | 'wss';
   readonly reliable = true;
