@@ -120,7 +120,9 @@ export interface DialogInit {
 
 /**
  * A dialog. Events: `bye` (req) after we answered 200; `reinvite` (req, respond) for a
- * re-INVITE or UPDATE; `info` (req) after we answered 200; `terminated` ({ reason }).
+ * re-INVITE or UPDATE; `info` (req) after we answered 200; `ack` (req) for the ACK of a
+ * 2xx we sent; `terminated` ({ reason }). In-dialog NOTIFYs of `refer` subscriptions are
+ * reported on the {@link ReferOutcome} of {@link Dialog.refer}.
  */
 export class Dialog extends EventEmitter<DialogEvents> {
   readonly id: string;
@@ -217,9 +219,10 @@ export class Dialog extends EventEmitter<DialogEvents> {
 
   /**
    * Send a request inside the dialog (INFO, UPDATE, re-INVITE, ...). For INVITE the ACK
-   * for a 2xx is sent here (§13.2.2.4). A 481 or 408 terminates the dialog (§12.2.1.2).
-   * Rejects with DialogStateError when terminated, or for a re-INVITE while another
-   * INVITE transaction is in progress (§14.1).
+   * for a 2xx is sent here (§13.2.2.4). A 401/407 is answered once with the credentials
+   * of {@link Dialog.setCredentials} (§22.2, CSeq + 1). A 481 or 408 terminates the dialog
+   * (§12.2.1.2). Rejects with DialogStateError when terminated, or for a re-INVITE while
+   * another INVITE transaction is in progress (§14.1).
    */
   async request(method: string, opts: DialogRequestOptions = {}): Promise<SipResponse> {
     return this.transact(method, opts);
