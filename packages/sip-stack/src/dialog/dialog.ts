@@ -336,8 +336,10 @@ export class Dialog extends EventEmitter<DialogEvents> {
     if (!entry) return;
     this.ackWaiters.delete(info.cseq.seq);
     if (!entry.waiter.ack()) return;
-    if (ack) this.emit('ack', ack);
+    // Resolve first: a throwing `ack` listener must not leave send2xx pending. Listeners
+    // still run before any continuation of that promise (they are synchronous).
     entry.resolve(true);
+    if (ack) this.emit('ack', ack);
   }
 
   /** A 2xx retransmission for our INVITE (§13.2.2.4): re-send the ACK. */
