@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { infoDigit } from './call-manager.js';
+import { infoDigit } from './info-dtmf.js';
 
 const info = (ctype: string, body: string) =>
   ({

@@ -1,5 +1,5 @@
 import type { CallManager } from '../call/call-manager.js';
-import { CallRequestError } from '../call/call-manager.js';
+import { CallRequestError } from '../call/outbound.js';
 import { HttpError, readJsonBody, sendJson, type HttpRoute } from './server.js';
 
 const ID = /^\/calls\/([A-Za-z0-9-]+)$/;
