@@ -144,6 +144,10 @@ describe('TransportLayer with several WebSocket connections (one per URL)', () =
     await tl.send(bytes, { protocol: 'wss', address: 'pbx-b.example.com', port: 5061 });
     await tl.send(bytes, { protocol: 'wss', address: 'elsewhere.example.com', port: 5061 });
     expect([via(a), via(b), via(b2)]).toEqual([3, 1, 1]);
+    // a Contact naming the IP a URL's host name resolved to (while connected)
+    Object.assign(b2, { connectedAddress: '192.0.2.7' });
+    await tl.send(bytes, { protocol: 'ws', address: '192.0.2.7', port: 7443 });
+    expect([via(a), via(b), via(b2)]).toEqual([3, 1, 2]);
     // UDP is untouched by all this
     await tl.send(bytes, { protocol: 'udp', address: '192.0.2.1', port: 5060 });
     expect(udp.sent).toHaveLength(1);

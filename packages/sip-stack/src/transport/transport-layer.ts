@@ -199,8 +199,8 @@ export class TransportLayer {
   /**
    * The transport a message to `target` goes over: the one named by `target.connection`;
    * among several WebSocket connections (RFC 7118, each its own server), the one whose URL
-   * host and port are the target's (a Record-Route or registrar naming that server), else
-   * the only one on the target's host; otherwise the protocol's transport
+   * host (or connected IP address) and port are the target's (a Record-Route, Contact or
+   * registrar naming that server), else the only one on the target's host; otherwise the protocol's transport
    * ({@link transportFor}).
    */
   transportForTarget(target: Target): Transport | undefined {
@@ -212,7 +212,10 @@ export class TransportLayer {
       const ws = this.list.filter((t) => isWebSocketProtocol(t.protocol) && t.remote);
       if (ws.length > 1) {
         const host = target.address.toLowerCase();
-        const onHost = ws.filter((t) => t.remote?.address.toLowerCase() === host);
+        // By URL host, or by the IP the URL's host name resolved to (a Contact naming the IP).
+        const onHost = ws.filter(
+          (t) => t.remote?.address.toLowerCase() === host || t.connectedAddress?.toLowerCase() === host,
+        );
         const exact = onHost.find((t) => t.remote?.port === target.port);
         if (exact) return exact;
         if (onHost.length === 1) return onHost[0];

@@ -86,6 +86,11 @@ export interface Transport {
   readonly id?: string | undefined;
   /** The server a client transport connects to (WebSocket URL host and port); undefined for listeners. */
   readonly remote?: Endpoint | undefined;
+  /**
+   * The IP address a client transport's open connection goes to (its URL host resolved),
+   * so a request to the server's IP finds the connection named by host; undefined otherwise.
+   */
+  readonly connectedAddress?: string | undefined;
   /** Set the receive callbacks (before `listen`). */
   setHandlers(handlers: TransportHandlers): void;
   /** Bind (and listen). Rejects when the address cannot be bound. */

@@ -337,4 +337,16 @@ describe('WsTransport naming (one per URL in a transport layer)', () => {
       port: 8088,
     });
   });
+
+  it('knows the IP address its URL host name resolved to while connected', async () => {
+    const server = await FakeWsRegistrar.start();
+    cleanup.push(() => server.close());
+    const t = new WsTransport({ url: `ws://localhost:${server.port}/ws` });
+    t.setHandlers({ onMessage: () => undefined, onParsed: () => undefined });
+    cleanup.push(() => t.close());
+    expect(t.connectedAddress).toBeUndefined();
+    await t.listen();
+    await until(() => t.connected);
+    expect(['127.0.0.1', '::1']).toContain(t.connectedAddress);
+  });
 });

@@ -74,6 +74,7 @@ export class WsTransport implements Transport {
   private pingTimer: NodeJS.Timeout | undefined;
   private waiters: Waiter[] = [];
   private bound: Endpoint = { address: '0.0.0.0', port: 0 };
+  private peer: string | undefined;
 
   constructor(private readonly opts: WsTransportOptions) {
     this.url = new URL(opts.url); // throws TypeError on a malformed URL (configuration error)
@@ -89,6 +90,11 @@ export class WsTransport implements Transport {
   /** The local end of the current connection (`0.0.0.0:0` while there is none). */
   get local(): Endpoint {
     return this.bound;
+  }
+
+  /** The IP address of the open connection's server (the URL host resolved); undefined while closed. */
+  get connectedAddress(): string | undefined {
+    return this.isOpen ? this.peer : undefined;
   }
 
   /** True while the WebSocket is open. */
@@ -209,8 +215,11 @@ export class WsTransport implements Transport {
     }
     this.isOpen = true;
     this.failures = 0;
-    const sock = (ws as unknown as { _socket?: { localAddress?: string; localPort?: number } })._socket;
+    const sock = (
+      ws as unknown as { _socket?: { localAddress?: string; localPort?: number; remoteAddress?: string } }
+    )._socket;
     this.bound = { address: sock?.localAddress ?? '0.0.0.0', port: sock?.localPort ?? 0 };
+    this.peer = sock?.remoteAddress?.replace(/^::ffff:/, '');
     this.startPings(ws);
     const waiters = this.waiters;
     this.waiters = [];
