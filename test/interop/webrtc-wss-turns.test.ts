@@ -72,6 +72,7 @@ describe.skipIf(!HAVE_COTURN)('TURN over TLS (turns:) with coturn', () => {
       username: TURN_USER,
       password: TURN_PASSWORD,
       reliable: true,
+      ownsSocket: true,
     });
     const relayed = await client.allocate();
     expect(relayed.address).toBe('127.0.0.1');
@@ -101,5 +102,8 @@ describe.skipIf(!HAVE_COTURN)('TURN over TLS (turns:) with coturn', () => {
     await until(() => atClient.length === 4, 5000, 'client got the ChannelData payloads');
     expect(atClient.slice(1)).toEqual(['x', 'xyz', 'xyzzy'].map((t) => `${base + 5} ${t}`));
     expect(client.dropped).toBe(0);
+    // close() releases the allocation (Refresh, LIFETIME 0) and closes the TLS connection
+    client.close();
+    await until(() => !tlsSocket?.open, 5000, 'TLS connection closed');
   });
 });

@@ -49,6 +49,11 @@ export interface TurnClientOptions {
    * and waited for as long as the 5 tries over UDP would take. Default false.
    */
   readonly reliable?: boolean;
+  /**
+   * `close()` also closes `socket` (one opened for this client alone, such as a
+   * {@link TurnTlsSocket}); the socket needs a `close()` method. Default false.
+   */
+  readonly ownsSocket?: boolean;
 }
 
 /** A TURN error response (code from ERROR-CODE, RFC 8489 §14.8). */
@@ -189,6 +194,7 @@ export class TurnClient {
     }
     this.closed = true;
     this.o.socket.off('message', this.onMessage);
+    if (this.o.ownsSocket) (this.o.socket as { close?: () => void }).close?.();
     for (const resolve of this.pending.values())
       resolve({ method: 0, cls: 'error', transactionId: Buffer.alloc(12), attributes: [] });
     this.pending.clear();

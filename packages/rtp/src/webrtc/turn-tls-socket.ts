@@ -189,8 +189,9 @@ export class TurnTlsSocket implements DatagramSocket {
 
   /** Close the connection (the server deletes an allocation made over it). */
   close(): void {
+    // end() flushes what was written (a final Refresh with LIFETIME 0) before the FIN.
     this.socket.end();
-    this.socket.destroy();
+    setTimeout(() => this.socket.destroy(), 1000).unref();
   }
 
   private onData(chunk: Buffer): void {
