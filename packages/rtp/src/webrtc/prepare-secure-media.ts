@@ -11,7 +11,7 @@ import { type DtlsCertificate, DtlsTransport, createDtlsCertificate } from './dt
 import type { DtlsSrtpKeys } from './dtls-srtp-keys.js';
 import { IceLiteAgent, candidatePriority, generateIceCredentials } from './ice-lite.js';
 import { SecureMediaTransport } from './secure-media-transport.js';
-import { gatherCandidates } from './stun-client.js';
+import { gatherCandidates, type TurnServerOptions } from './stun-client.js';
 import type { TurnClient } from './turn-client.js';
 
 /** Options of {@link prepareSecureMedia}. */
@@ -42,7 +42,7 @@ export interface SecureMediaOptions {
    * through it (relay-only: `c=`, port and the only candidate are the relayed address;
    * the allocation is released by `close`). Falls back to host (+srflx) when TURN fails.
    */
-  readonly turn?: { readonly uri: string; readonly username: string; readonly password: string } | undefined;
+  readonly turn?: TurnServerOptions | undefined;
   /** STUN/TURN request retransmission start (doubling, 5 tries). Default 250 ms. */
   readonly rtoMs?: number;
 }

@@ -19,8 +19,9 @@ import {
   parseStun,
 } from './stun-message.js';
 import { TurnClient } from './turn-client.js';
+import { parseTurnsUri, TurnTlsSocket } from './turn-tls-socket.js';
 
-/** A parsed `stun:`/`turn:` URI (RFC 7064 §3.1, RFC 7065 §3.1); UDP only. */
+/** A parsed `stun:`/`turn:` URI (RFC 7064 §3.1, RFC 7065 §3.1); UDP only (`turns:` is {@link parseTurnsUri}). */
 export interface IceServerUri {
   readonly scheme: 'stun' | 'turn';
   readonly host: string;
@@ -100,6 +101,21 @@ export function stunBinding(
   });
 }
 
+/**
+ * A TURN server: `turn:host[:port]` (UDP, on the media socket) or `turns:host[:port]`
+ * (RFC 7065 §3.1: one TLS connection to the server, RFC 8656 §3.1; the relay still carries
+ * UDP to the peers), with its long-term credentials (RFC 8656 §9.2).
+ */
+export interface TurnServerOptions {
+  readonly uri: string;
+  readonly username: string;
+  readonly password: string;
+  /** `turns:`: PEM CA(s) the server certificate must chain to. Default Node's roots. */
+  readonly ca?: string | Buffer | undefined;
+  /** `turns:`: verify the server certificate. Default true. */
+  readonly rejectUnauthorized?: boolean | undefined;
+}
+
 /** Options of {@link gatherCandidates}. */
 export interface GatherOptions {
   /** The media socket (bound). */
@@ -108,8 +124,8 @@ export interface GatherOptions {
   readonly host: TransportAddress;
   /** `SIP_STUN_SERVER`, e.g. `stun:stun.example.com:3478`. */
   readonly stunServer?: string;
-  /** `SIP_TURN_SERVER` with its long-term credentials. */
-  readonly turn?: { readonly uri: string; readonly username: string; readonly password: string };
+  /** `SIP_TURN_SERVER` with its long-term credentials (`turn:` over UDP, `turns:` over TLS). */
+  readonly turn?: TurnServerOptions;
   /** First retransmission interval of STUN/TURN requests (doubling, 5 tries). Default 250 ms. */
   readonly rtoMs?: number;
 }
@@ -145,16 +161,8 @@ export async function gatherCandidates(o: GatherOptions): Promise<GatheredCandid
     }
   }
   if (o.turn !== undefined) {
-    const uri = parseIceServerUri(o.turn.uri, 'turn');
     try {
-      if (uri === undefined) throw new Error(`unusable TURN server ${o.turn.uri}`);
-      relay = new TurnClient({
-        socket: o.socket,
-        server: { address: await resolveHost(uri.host), port: uri.port },
-        username: o.turn.username,
-        password: o.turn.password,
-        ...(o.rtoMs !== undefined ? { rtoMs: o.rtoMs } : {}),
-      });
+      relay = await turnClientFor(o.turn, o.socket, o.rtoMs);
       candidates.push(candidate('relay', await relay.allocate(), o.host));
     } catch (err) {
       relay?.close();
@@ -163,6 +171,40 @@ export async function gatherCandidates(o: GatherOptions): Promise<GatheredCandid
     }
   }
   return { candidates, ...(relay ? { relay } : {}), problems };
+}
+
+/** A TURN client for `turn` over the media socket (`turn:`) or its own TLS connection (`turns:`). */
+async function turnClientFor(
+  turn: TurnServerOptions,
+  socket: DatagramSocket,
+  rtoMs: number | undefined,
+): Promise<TurnClient> {
+  const credentials = { username: turn.username, password: turn.password };
+  const tlsUri = parseTurnsUri(turn.uri);
+  if (tlsUri !== undefined) {
+    const tlsSocket = await TurnTlsSocket.connect({
+      host: tlsUri.host,
+      port: tlsUri.port,
+      ca: turn.ca,
+      ...(turn.rejectUnauthorized !== undefined ? { rejectUnauthorized: turn.rejectUnauthorized } : {}),
+    });
+    // RFC 8489 §6.2.2: over a reliable transport each request is sent once.
+    return new TurnClient({
+      socket: tlsSocket,
+      server: tlsSocket.server,
+      ...credentials,
+      reliable: true,
+      ownsSocket: true,
+    });
+  }
+  const uri = parseIceServerUri(turn.uri, 'turn');
+  if (uri === undefined) throw new Error(`unusable TURN server ${turn.uri}`);
+  return new TurnClient({
+    socket,
+    server: { address: await resolveHost(uri.host), port: uri.port },
+    ...credentials,
+    ...(rtoMs !== undefined ? { rtoMs } : {}),
+  });
 }
 
 function candidate(type: 'srflx' | 'relay', at: TransportAddress, base: TransportAddress): IceCandidate {
