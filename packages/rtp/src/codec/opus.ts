@@ -6,19 +6,28 @@
  *   (8, 12, 16, 24 or 48 kHz).
  * - Encoder tuning uses libopus CTL request numbers (opus_defines.h) via
  *   `applyEncoderCTL`, driven by the remote fmtp (RFC 7587 §6.1).
- * - Loss concealment: the binding hard-codes `decode_fec = 0`, so in-band FEC (LBRR)
- *   cannot be decoded from the next packet. We use libopus' own PLC instead: a
- *   zero-length payload makes `opus_decode` run PLC. The binding asks for its maximum
- *   frame size (5760 samples), so one call yields up to 120 ms (at 48 kHz) of PLC that
- *   we serve in slices to consecutive `conceal` calls.
+ * - Loss recovery: in-band FEC (RFC 6716 §2.1.7, LBRR; RFC 7587 §3.3) rebuilds a lost
+ *   packet from the next one with `opus_decode(..., decode_fec = 1)`. Upstream
+ *   `@discordjs/opus` hard-codes `decode_fec = 0`; our pnpm patch
+ *   (`patches/@discordjs__opus@0.10.0.patch`) adds `decodeFec(buf, frameSize)` and
+ *   `decodeLost(frameSize)`. Both are feature-detected: without them (an unpatched
+ *   binding) `fecAvailable` is false and every loss falls back to PLC.
+ * - PLC: `decodeLost(frameSize)` conceals exactly one frame. Unpatched, a zero-length
+ *   payload makes `opus_decode` run PLC for the binding's maximum frame size (5760
+ *   samples), which we serve in slices to consecutive `conceal` calls.
  */
 import { createRequire } from 'node:module';
+import { opusPacketHasLbrr } from './opus-packet.js';
 import type { AudioDecoder, AudioEncoder } from './types.js';
 
 /** Minimal shape of the `@discordjs/opus` OpusEncoder (it encodes and decodes). */
 interface NativeOpus {
   encode(buf: Buffer): Buffer;
   decode(buf: Buffer): Buffer;
+  /** Patched binding only: decode the previous packet from `buf`'s FEC data. */
+  decodeFec?(buf: Buffer, frameSize: number): Buffer;
+  /** Patched binding only: PLC for exactly `frameSize` samples. */
+  decodeLost?(frameSize: number): Buffer;
   applyEncoderCTL(ctl: number, value: number): void;
   applyDecoderCTL(ctl: number, value: number): void;
   setBitrate(bitrate: number): void;
@@ -167,12 +176,15 @@ export interface OpusDecoderOptions {
   readonly frameMs?: number;
 }
 
-/** Opus decoder with libopus PLC (no FEC: not exposed by the binding). */
+/** Opus decoder with in-band FEC recovery (patched binding) and libopus PLC. */
 export class OpusAudioDecoder implements AudioDecoder {
   /** PCM rate in Hz. */
   readonly sampleRate: number;
-  /** Always false with `@discordjs/opus` (decode_fec is hard-coded to 0). */
-  readonly fecAvailable = false;
+  /**
+   * True when the binding can decode in-band FEC (our pnpm patch is applied). False means
+   * every lost packet is concealed with PLC; {@link recover} then always returns undefined.
+   */
+  readonly fecAvailable: boolean;
   private readonly native: NativeOpus;
   private readonly frameSamples: number;
   private static readonly EMPTY = Buffer.alloc(0);
@@ -187,6 +199,27 @@ export class OpusAudioDecoder implements AudioDecoder {
     this.frameSamples = (this.sampleRate * (options.frameMs ?? 20)) / 1000;
     const Native = loadNative();
     this.native = new Native(this.sampleRate, 1);
+    this.fecAvailable = typeof this.native.decodeFec === 'function';
+  }
+
+  /**
+   * Rebuild one lost packet of `samples` samples from the in-band FEC (LBRR) data of
+   * `next`, the packet that follows it (RFC 6716 §2.1.7; decode_fec = 1 with the lost
+   * packet's frame size, as the libopus API documents). Returns undefined, so the caller
+   * conceals with PLC, when FEC decoding is unavailable (unpatched binding), `next`
+   * carries no LBRR data (the sender did not enable FEC, CELT-only mode, or a silence
+   * frame), or the decode fails. Never throws.
+   */
+  recover(samples: number, next: Buffer): Int16Array | undefined {
+    if (!this.fecAvailable || !opusPacketHasLbrr(next)) return undefined;
+    try {
+      const pcm = pcmView(this.native.decodeFec!(next, samples));
+      if (pcm.length !== samples) return undefined;
+      this.plcCache = undefined;
+      return pcm;
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -206,9 +239,17 @@ export class OpusAudioDecoder implements AudioDecoder {
 
   /**
    * Conceal one lost frame of `samples` samples at `sampleRate` using libopus PLC.
-   * `next` is accepted for the contract but unused: FEC decode is not exposed.
+   * `next` is accepted for the contract but unused here: FEC goes through {@link recover}.
    */
   conceal(samples: number, _next?: Buffer): Int16Array {
+    if (this.native.decodeLost !== undefined) {
+      try {
+        const pcm = pcmView(this.native.decodeLost(samples));
+        if (pcm.length === samples) return pcm;
+      } catch {
+        // fall through to the sliced PLC below
+      }
+    }
     const out = new Int16Array(samples);
     let written = 0;
     while (written < samples) {

@@ -16,6 +16,15 @@ export interface AudioDecoder {
    * `next`, when known, is the following packet's payload (Opus in-band FEC).
    */
   conceal(samples: number, next?: Buffer): Int16Array;
+  /**
+   * Optional in-band FEC (Opus, RFC 6716 §2.1.7): rebuild one lost packet of `samples`
+   * samples from `next`, the payload of the packet after it. Returns undefined when `next`
+   * carries no recovery data or FEC decoding is unavailable; the caller then uses
+   * {@link conceal}. Never throws.
+   */
+  recover?(samples: number, next: Buffer): Int16Array | undefined;
+  /** True when {@link recover} can decode FEC at all (false or absent: PLC only). */
+  readonly fecAvailable?: boolean;
 }
 
 /** Static description of a codec as negotiated in SDP. */

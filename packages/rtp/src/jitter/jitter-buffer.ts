@@ -80,8 +80,14 @@ export interface JitterBufferStats {
   late: number;
   /** Sequence numbers skipped at playout because they never arrived in time. */
   lost: number;
-  /** Concealment frames returned (`kind: 'lost'`). */
+  /**
+   * Lost slots (`kind: 'lost'`) synthesised by concealment (PLC), including frames
+   * inserted to grow the delay. Slots the decoder rebuilt from in-band FEC are counted in
+   * {@link fecRecovered} instead (see {@link JitterBuffer.noteFecRecovered}).
+   */
   concealed: number;
+  /** Lost slots rebuilt from the next packet's in-band FEC (Opus LBRR, RFC 6716 §2.1.7). */
+  fecRecovered: number;
   duplicates: number;
   reordered: number;
   /** Frames dropped to shrink the delay (time-scale) or on overflow. */
@@ -160,6 +166,7 @@ export class JitterBuffer {
       late: 0,
       lost: 0,
       concealed: 0,
+      fecRecovered: 0,
       duplicates: 0,
       reordered: 0,
       dropped: 0,
@@ -275,6 +282,15 @@ export class JitterBuffer {
     }
     // Underrun: conceal without advancing, so the delay grows by one frame.
     return this.lostSlot();
+  }
+
+  /**
+   * The decoder rebuilt the last `lost` slot from its `nextPayload` (in-band FEC) instead
+   * of concealing it: move it from `concealed` to `fecRecovered`.
+   */
+  noteFecRecovered(): void {
+    this.s.concealed--;
+    this.s.fecRecovered++;
   }
 
   /** Drop everything and start over as if no packet had been received. */

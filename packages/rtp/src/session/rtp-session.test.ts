@@ -166,6 +166,42 @@ describe('RtpSession', () => {
     d.close();
   });
 
+  it('rebuilds a lost Opus packet from the next one’s in-band FEC (RFC 7587 §3.3)', () => {
+    const net = new FakeNetwork();
+    const clock = new FakeMediaClock();
+    const sa = net.bind('10.0.0.1', 4000);
+    const sb = net.bind('10.0.0.2', 5000);
+    const OPUS = { name: 'opus', clockRate: 48000, channels: 2, sampleRate: 16000 };
+    // a encodes for a receiver that asked for FEC (fmtp useinbandfec=1); b does not.
+    const ca = { ...createCodec({ ...OPUS, fmtp: { useinbandfec: 1 } }), info: OPUS };
+    const cb = { ...createCodec(OPUS), info: OPUS };
+    const session = (rtp: FakeSocket, address: string, port: number, c: typeof ca): RtpSession =>
+      new RtpSession({ sockets: { rtp }, remote: { address, port }, payloadType: 111, codec: c, clock });
+    const a = session(sa, '10.0.0.2', 5000, ca);
+    const b = session(sb, '10.0.0.1', 4000, cb);
+    let count = 0;
+    net.filter = (d) => (d.from.port === 4000 && ++count === 20 ? undefined : d.data); // drop one
+    a.start();
+    b.start();
+    for (let i = 0; i < 50; i++) {
+      a.sendFrame(
+        Int16Array.from({ length: 320 }, (_, n) => {
+          const t = i * 320 + n;
+          return Math.round(6000 * Math.sin(t * 0.09) + 3000 * Math.sin(t * 0.31));
+        }),
+      );
+    }
+    clock.advance(1300);
+    const s = b.stats();
+    expect(s.fecDecodeAvailable).toBe(true);
+    expect(s.jitterBuffer.fecRecovered).toBe(1);
+    expect(s.jitterBuffer.lost).toBe(1);
+    const g711 = setup();
+    expect(g711.b.stats().fecDecodeAvailable).toBe(false);
+    a.close();
+    b.close();
+  });
+
   it('clears the send queue on barge-in', () => {
     const { a, sa, clock } = setup();
     for (let i = 0; i < 100; i++) a.sendFrame(tone(i));

@@ -239,6 +239,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       rtcpReceived: this.rtcp?.received ?? 0,
       rtcpSent: this.rtcp?.sent ?? 0,
       sendErrors: this.sendErrors,
+      fecDecodeAvailable: this.o.codec.decoder.fecAvailable === true,
       jitterBuffer: jb,
     };
   }
@@ -386,7 +387,15 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
         }
       } else {
         const samples = Math.round((slot.durationTicks * info.sampleRate) / info.clockRate);
-        pcm = decoder.conceal(samples, slot.nextPayload);
+        // RFC 7587 §3.3 / RFC 6716 §2.1.7: packet N+1 is buffered and may carry N's FEC.
+        const recovered =
+          slot.nextPayload && decoder.recover ? decoder.recover(samples, slot.nextPayload) : undefined;
+        if (recovered) {
+          this.jitter.noteFecRecovered();
+          pcm = recovered;
+        } else {
+          pcm = decoder.conceal(samples, slot.nextPayload);
+        }
       }
       this.fifo.push(pcm);
     }

@@ -135,5 +135,11 @@ export interface RtpStats {
   rtcpReceived: number;
   rtcpSent: number;
   sendErrors: number;
+  /**
+   * True when the decoder can rebuild lost packets from in-band FEC (Opus with the patched
+   * binding). False: losses are concealed by PLC only (G.711, G.722, or an Opus binding
+   * without `decodeFec`, e.g. a prebuilt upstream addon).
+   */
+  fecDecodeAvailable: boolean;
   jitterBuffer: JitterBufferStats;
 }
