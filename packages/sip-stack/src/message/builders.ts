@@ -1,10 +1,10 @@
 /**
  * Request and response construction (RFC 3261 §8.1.1, §8.2.6) and identifier generation.
  */
-import { randomBytes } from 'node:crypto';
 import { canonicalHeaderName } from './header-names.js';
 import { getHeader } from './headers.js';
 import { parseNameAddr } from './name-addr.js';
+import { randomHex } from './random-pool.js';
 import { reasonPhrase } from './status-codes.js';
 import type { SipHeader, SipRequest, SipResponse } from './types.js';
 
@@ -124,16 +124,16 @@ export function createRequest(opts: CreateRequestOptions): SipRequest {
 
 /** A new branch: `z9hG4bK` + 80 random bits in hex (RFC 3261 §8.1.1.7). */
 export function generateBranch(): string {
-  return BRANCH_MAGIC_COOKIE + randomBytes(10).toString('hex');
+  return BRANCH_MAGIC_COOKIE + randomHex(10);
 }
 
 /** A new From/To tag: 64 random bits in hex (RFC 3261 §19.3 asks for at least 32). */
 export function generateTag(): string {
-  return randomBytes(8).toString('hex');
+  return randomHex(8);
 }
 
 /** A new Call-ID: 128 random bits in hex, `@host` appended when given (RFC 3261 §8.1.1.4). */
 export function generateCallId(host?: string): string {
-  const id = randomBytes(16).toString('hex');
+  const id = randomHex(16);
   return host === undefined || host === '' ? id : `${id}@${host}`;
 }
