@@ -31,7 +31,10 @@ const SEND_AHEAD_FRAMES = 2;
  * ptime from the call's media clock, so prompts play even while the caller is silent.
  */
 export class EchoTestApp implements CallApp {
-  private readonly promptQueue: Int16Array[] = [];
+  /** Prompts still to play, each the shared frame list of the library (never copied). */
+  private readonly promptQueue: (readonly Int16Array[])[] = [];
+  /** Next frame of `promptQueue[0]`. */
+  private promptIndex = 0;
   private readonly echoQueue: Int16Array[] = [];
   private started = false;
 
@@ -67,7 +70,7 @@ export class EchoTestApp implements CallApp {
   tick(): void {
     if (!this.started) return;
     while (this.media.queuedFrames < SEND_AHEAD_FRAMES) {
-      const frame = this.promptQueue.shift() ?? this.echoQueue.shift();
+      const frame = this.nextPromptFrame() ?? this.echoQueue.shift();
       if (!frame) return;
       this.media.sendFrame(frame);
     }
@@ -76,6 +79,7 @@ export class EchoTestApp implements CallApp {
   stop(): void {
     this.started = false;
     this.promptQueue.length = 0;
+    this.promptIndex = 0;
     this.echoQueue.length = 0;
   }
 
@@ -88,6 +92,17 @@ export class EchoTestApp implements CallApp {
     const frames = this.prompts.frames(name, this.media.sampleRate, this.media.samplesPerFrame);
     if (frames.length === 0)
       this.log.warn({ prompt: name, rate: this.media.sampleRate }, 'prompt not available');
-    for (const f of frames) this.promptQueue.push(f);
+    else this.promptQueue.push(frames);
+  }
+
+  private nextPromptFrame(): Int16Array | undefined {
+    const current = this.promptQueue[0];
+    if (!current) return undefined;
+    const frame = current[this.promptIndex++];
+    if (this.promptIndex >= current.length) {
+      this.promptQueue.shift();
+      this.promptIndex = 0;
+    }
+    return frame;
   }
 }

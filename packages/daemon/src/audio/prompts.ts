@@ -16,6 +16,8 @@ export const PROMPT_RATES = [8000, 16000] as const;
  */
 export class PromptLibrary {
   private readonly cache = new Map<string, Int16Array>();
+  /** Framed prompts per `rate/samplesPerFrame/name`: cut once, not on every call. */
+  private readonly framed = new Map<string, readonly Int16Array[]>();
 
   constructor(
     private readonly dir: string = PROMPTS_DIR,
@@ -39,11 +41,21 @@ export class PromptLibrary {
 
   /**
    * Prompt `name` cut into frames of `samplesPerFrame`: views into the cached audio (no
-   * copy per call), the last one zero-padded. Frames are shared: callers must not write to them.
+   * copy per call), the last one zero-padded. The list is cut once per (name, rate, frame
+   * size) and shared: callers must not modify it or write to the frames.
    */
-  frames(name: string, rate: number, samplesPerFrame: number): Int16Array[] {
+  frames(name: string, rate: number, samplesPerFrame: number): readonly Int16Array[] {
+    const key = `${rate}/${samplesPerFrame}/${name}`;
+    const hit = this.framed.get(key);
+    if (hit) return hit;
     const pcm = this.pcm(name, rate);
     if (!pcm) return [];
+    const out = this.cut(pcm, samplesPerFrame);
+    this.framed.set(key, out);
+    return out;
+  }
+
+  private cut(pcm: Int16Array, samplesPerFrame: number): readonly Int16Array[] {
     const out: Int16Array[] = [];
     for (let off = 0; off < pcm.length; off += samplesPerFrame) {
       if (off + samplesPerFrame <= pcm.length) {
