@@ -5,7 +5,24 @@
  * released is not reused at once and late packets of an old call cannot leak into a new one.
  */
 import dgram from 'node:dgram';
+import dns from 'node:dns';
 import net from 'node:net';
+
+/**
+ * The socket's resolver: an IP literal answers at once (Node's default `dns.lookup` answers
+ * it too, but a tick later, costing a closure and a trip through the tick queue on every
+ * `send()` and `bind()`); anything else goes to `dns.lookup` as before.
+ */
+function literalFirstLookup(
+  address: string,
+  options: dns.LookupOneOptions | number,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const ipFamily = net.isIP(address);
+  if (ipFamily !== 0) callback(null, address, ipFamily);
+  else if (typeof options === 'number') dns.lookup(address, options, callback);
+  else dns.lookup(address, options, callback);
+}
 
 /** Options of {@link PortAllocator}. */
 export interface PortAllocatorOptions {
@@ -38,7 +55,7 @@ export class PortsExhaustedError extends Error {
 
 function bindSocket(type: 'udp4' | 'udp6', port: number, address: string): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type });
+    const socket = dgram.createSocket({ type, lookup: literalFirstLookup });
     const onError = (err: Error): void => {
       socket.close();
       reject(err);

@@ -1,7 +1,24 @@
 import dgram from 'node:dgram';
+import dns from 'node:dns';
 import net from 'node:net';
 import type { Endpoint, Target, Transport, TransportHandlers } from './transport.js';
 import { DEFAULT_MAX_MESSAGE_SIZE, TransportError } from './transport.js';
+
+/**
+ * The socket's resolver: an IP literal answers at once (Node's default `dns.lookup` answers
+ * it too, but a tick later, costing a closure and a trip through the tick queue on every
+ * `send()` and `bind()`); anything else goes to `dns.lookup` as before.
+ */
+function literalFirstLookup(
+  address: string,
+  options: dns.LookupOneOptions | number,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const ipFamily = net.isIP(address);
+  if (ipFamily !== 0) callback(null, address, ipFamily);
+  else if (typeof options === 'number') dns.lookup(address, options, callback);
+  else dns.lookup(address, options, callback);
+}
 
 /** Options for {@link UdpTransport}. */
 export interface UdpTransportOptions {
@@ -51,7 +68,7 @@ export class UdpTransport implements Transport {
 
   listen(): Promise<void> {
     const type = net.isIPv6(this.host) ? 'udp6' : 'udp4';
-    const socket = dgram.createSocket({ type, reuseAddr: false });
+    const socket = dgram.createSocket({ type, reuseAddr: false, lookup: literalFirstLookup });
     this.socket = socket;
     socket.on('message', (data, rinfo) => {
       if (data.length > this.maxMessageSize || data.length === 0) return;
