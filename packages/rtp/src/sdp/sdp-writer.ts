@@ -1,8 +1,9 @@
 /**
- * Builds our session description (RFC 4566) with sdp-transform.
+ * Builds our session description (RFC 4566) as sdp-transform objects, written by
+ * {@link writeSdp} (sdp-transform's format, without its grammar walk).
  */
-import { write } from 'sdp-transform';
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
+import { writeSdp } from './sdp-fast-writer.js';
 import type { RawCrypto } from './sdes-crypto.js';
 import type { LocalMediaOptions, MediaDirection, OfferedFormat } from './types.js';
 
@@ -119,5 +120,5 @@ export function writeSession(
     ...extra,
     media,
   };
-  return write(session);
+  return writeSdp(session);
 }
