@@ -6,18 +6,17 @@
  * baresip's ice module skips 127.0.0.1 and would otherwise gather other interfaces), so
  * the daemon is judged by its log and baresip's recordings, not its HTTP API.
  */
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bestMatch, readWav, rms } from '../helpers/audio.js';
-import { PROMPTS, runDir } from '../helpers/paths.js';
-import { jsonLines, stopAll, type Managed } from '../helpers/processes.js';
+import { runDir } from '../helpers/paths.js';
+import { stopAll, type Managed } from '../helpers/processes.js';
 import { speechWav } from '../helpers/speech.js';
 import {
   NS_IP as IP,
   createLoopbackNamespace,
   deleteNamespace,
   dialFromNamespace,
+  measureDtlsEchoCall,
   startDaemonInNamespace,
 } from '../helpers/netns.js';
 
@@ -28,7 +27,6 @@ describe.skipIf(!nsAvailable)('baresip (dtls_srtp + ice) calls the daemon: echo 
   const dir = runDir('webrtc-daemon');
   let daemon: Managed;
   let phone: Managed;
-  const logs = (): Array<Record<string, unknown>> => jsonLines(daemon.output());
 
   beforeAll(async () => {
     daemon = await startDaemonInNamespace(NS, dir, {
@@ -49,27 +47,14 @@ describe.skipIf(!nsAvailable)('baresip (dtls_srtp + ice) calls the daemon: echo 
     await daemon.waitFor(/DTLS-SRTP established/, 20_000);
     await daemon.waitFor(/"msg":"call ended: /, 30_000);
     await phone.exited;
-    const ended = logs().find((l) => String(l.msg).startsWith('call ended'));
-    const stats = ended?.stats as
-      { srtpFailures: number; packetsReceived: number; packetsSent: number } | undefined;
-    expect(stats?.srtpFailures).toBe(0);
-    expect(stats?.packetsReceived).toBeGreaterThan(400);
-    expect(stats?.packetsSent).toBeGreaterThan(400);
-    const log = phone.output();
-    expect(log).toMatch(/mnat 'ice' connected/);
-    expect(log).toMatch(/DTLS-SRTP complete/);
-
-    const files = readdirSync(bdir);
-    const heard = readWav(join(bdir, files.find((f) => f.endsWith('-dec.wav')) as string)).samples;
-    const sent = readWav(join(bdir, files.find((f) => f.endsWith('-enc.wav')) as string)).samples;
-    const rate = 8000;
-    const greeting = readWav(join(PROMPTS, '8000/greeting.wav')).samples;
-    const g = bestMatch(greeting.subarray(rate * 0.5, rate * 2.5), heard, 0, rate * 4);
-    expect(g.corr, `greeting correlation ${g.corr.toFixed(3)}`).toBeGreaterThan(0.8);
-    const from = rate * 15;
-    const segment = sent.subarray(from, from + rate);
-    expect(rms(segment)).toBeGreaterThan(300);
-    const e = bestMatch(segment, heard, from - rate * 2, Math.min(heard.length - rate, from + rate));
-    expect(e.corr, `echo correlation ${e.corr.toFixed(3)}`).toBeGreaterThan(0.8);
+    const m = measureDtlsEchoCall(daemon.output(), phone.output(), bdir);
+    expect(m.stats?.srtpFailures).toBe(0);
+    expect(m.stats?.packetsReceived).toBeGreaterThan(400);
+    expect(m.stats?.packetsSent).toBeGreaterThan(400);
+    expect(m.iceConnected).toBe(true);
+    expect(m.dtlsComplete).toBe(true);
+    expect(m.greetingCorr, `greeting correlation ${m.greetingCorr.toFixed(3)}`).toBeGreaterThan(0.8);
+    expect(m.echoRms).toBeGreaterThan(300);
+    expect(m.echoCorr, `echo correlation ${m.echoCorr.toFixed(3)}`).toBeGreaterThan(0.8);
   });
 });
