@@ -196,8 +196,12 @@ describe('RtpSession', () => {
     expect(s.fecDecodeAvailable).toBe(true);
     expect(s.jitterBuffer.fecRecovered).toBe(1);
     expect(s.jitterBuffer.lost).toBe(1);
+    // Opus at 16 kHz is rated on the wideband scale; the FEC-repaired loss costs nothing.
+    expect(s.rFactorScale).toBe('wideband');
+    expect(s.rFactor).toBeGreaterThan(110);
     const g711 = setup();
     expect(g711.b.stats().fecDecodeAvailable).toBe(false);
+    expect(g711.b.stats().rFactorScale).toBe('narrowband');
     a.close();
     b.close();
   });

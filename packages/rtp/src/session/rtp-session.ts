@@ -13,7 +13,7 @@ import { JitterBuffer } from '../jitter/jitter-buffer.js';
 import { isRtcpPacket, parseRtpPacket } from '../packet/rtp-packet.js';
 import type { MediaDirection } from '../sdp/types.js';
 import { SrtpContext } from '../srtp/srtp-context.js';
-import { G711_IMPAIRMENT, eModelRFactor, rFactorToMos } from './call-quality.js';
+import { codecImpairment, eModelRFactor, mosForScale, type CodecImpairment } from './call-quality.js';
 import { sharedMediaClock, type MediaClock } from './media-clock.js';
 import { PcmFifo } from './pcm-fifo.js';
 import { ReceiveStatistics } from './receive-statistics.js';
@@ -40,6 +40,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private readonly fifo = new PcmFifo();
   private readonly localSsrc = randomInt(0, 0x1_0000_0000 - 1);
   private readonly mediaTimeoutMs: number;
+  /** E-model parameters of the negotiated codec (G.113 / G.107.1, see call-quality.ts). */
+  private readonly impairment: CodecImpairment;
   private remote: RtpRemote;
   private direction: MediaDirection = 'sendrecv';
   private unsubscribe: (() => void) | undefined;
@@ -88,6 +90,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.remote = { ...opts.remote };
     this.setSrtp(opts.srtp);
     this.mediaTimeoutMs = opts.mediaTimeoutMs ?? 30_000;
+    this.impairment = codecImpairment(opts.codec.info);
     const clockRate = opts.codec.info.clockRate;
     this.jitter = new JitterBuffer({ clockRate, frameMs: ptime, ...opts.jitter });
     this.recvStats = new ReceiveStatistics(clockRate);
@@ -221,7 +224,11 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     const fractionLost = expected > 0 ? Math.max(0, rs.cumulativeLost) / expected : 0;
     // One-way delay ~ network (rtt/2) + jitter buffer + packetization.
     const delay = (this.rtcp?.rttMs ?? 0) / 2 + jb.currentDelayMs + (this.o.ptimeMs ?? 20);
-    const rFactor = eModelRFactor(delay, fractionLost * 100, G711_IMPAIRMENT);
+    // Loss the listener hears: packets rebuilt from in-band FEC are not impairments.
+    const heardLost = Math.max(0, rs.cumulativeLost - jb.fecRecovered);
+    const impairment = this.impairment;
+    const rFactor = eModelRFactor(delay, expected > 0 ? (heardLost / expected) * 100 : 0, impairment);
+    const scale = impairment.scale ?? 'narrowband';
     return {
       packetsSent: this.sender.packetsSent,
       bytesSent: this.sender.octetsSent,
@@ -232,7 +239,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       jitterMs: rs.jitterMs,
       rttMs: this.rtcp?.rttMs,
       rFactor,
-      mos: rFactorToMos(rFactor),
+      rFactorScale: scale,
+      mos: mosForScale(rFactor, scale),
       malformed: this.malformed,
       srtpFailures: this.srtpFailures,
       ignored: this.ignored,

@@ -121,9 +121,15 @@ export interface RtpStats {
   jitterMs: number;
   /** Round-trip time from RTCP LSR/DLSR, when known. */
   rttMs: number | undefined;
-  /** E-model rating R (ITU-T G.107, simplified). */
+  /**
+   * E-model rating R (ITU-T G.107, simplified) with the negotiated codec's Ie/Bpl, on the
+   * scale in {@link rFactorScale}: narrowband up to 93.2, wideband (G.107.1) up to 129.
+   * Loss repaired by in-band FEC does not count.
+   */
   rFactor: number;
-  /** MOS estimated from R (G.107 Annex B). */
+  /** Scale of {@link rFactor}: `narrowband` (G.711) or `wideband` (G.722, Opus >= 16 kHz). */
+  rFactorScale: 'narrowband' | 'wideband';
+  /** MOS 1..4.5 estimated from R (G.107 Annex B; wideband R divided by 1.29 first, G.107.1). */
   mos: number;
   /** Received packets that did not parse. */
   malformed: number;
