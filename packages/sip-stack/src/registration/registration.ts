@@ -19,12 +19,39 @@ import { createRequest, generateCallId } from '../message/builders.js';
 import { getHeader } from '../message/headers.js';
 import type { TimerConfig } from '../transaction/timers.js';
 import { isSynthetic } from '../transaction/synthetic-response.js';
-import type { TransportProtocol } from '../transport/transport.js';
+import type { Endpoint, Target, TransportProtocol } from '../transport/transport.js';
+import { isWebSocketProtocol } from '../transport/transport.js';
+import { parseNameAddrList } from '../message/name-addr.js';
 import type { RetryOptions } from './backoff.js';
 import { retryDelayMs } from './backoff.js';
 import { grantedExpiresSec } from './granted-expires.js';
 import type { DigestSession } from './digest-session.js';
 import { createDigestSession } from './digest-session.js';
+import type { KeepaliveOptions } from './keepalive.js';
+import { Keepalive } from './keepalive.js';
+import { stunBindingRequest, stunMappedAddress } from './stun-binding.js';
+
+/**
+ * Where a registration's requests went last: the target that answered (RFC 3263 §4.3
+ * failover remembers it, so refreshes and keep-alives stay on the registration's flow).
+ */
+export interface FlowMemo {
+  target?: Target | undefined;
+}
+
+/** Options of `RegistrationHost.send`. */
+export interface SendOptions {
+  /** Try `flow.target` first; set it to the target that gave the final response. */
+  readonly flow?: FlowMemo;
+}
+
+/** Listeners on a registration flow (see `RegistrationHost.watchFlow`). */
+export interface FlowListeners {
+  /** A CRLF pong arrived over the flow's TCP/TLS connection (RFC 5626 §4.4.1). */
+  pong?(): void;
+  /** A STUN message arrived from the flow's remote (RFC 5626 §4.4.2). */
+  stun?(data: Buffer): void;
+}
 
 /** Options of {@link Registration}. */
 export interface RegistrationOptions {
@@ -49,6 +76,17 @@ export interface RegistrationOptions {
   readonly instanceId?: string;
   /** How long `unregister()` waits for the final response. Default 5000 ms. */
   readonly unregisterTimeoutMs?: number;
+  /**
+   * Keep-alive toward the registrar once registered (RFC 5626 §4.4): `crlf`, `options`,
+   * `stun` or `off` every `intervalMs`. A failed keep-alive re-REGISTERs at once. Default off.
+   * Not used over WebSocket (the WebSocket transport pings by itself).
+   */
+  readonly keepalive?: KeepaliveOptions;
+  /**
+   * Outbound proxy URI (`sip:proxy.example.com;lr`): REGISTER and the AOR's later
+   * out-of-dialog requests are sent there with a preloaded `Route` (RFC 3261 §8.1.2).
+   */
+  readonly outboundProxy?: string;
 }
 
 /** Registration states. */
@@ -65,8 +103,30 @@ export interface RegistrationError {
 export interface RegistrationHost {
   readonly clock: Clock;
   readonly timers: TimerConfig;
-  /** Send statefully; resolves with the final (maybe synthetic) response. Never rejects. */
-  send(req: SipRequest, nextHopUri: string, preferred?: TransportProtocol): Promise<SipResponse>;
+  /**
+   * Send statefully, failing over across the RFC 3263 targets of `nextHopUri`; resolves
+   * with the final (maybe synthetic) response. Never rejects.
+   */
+  send(
+    req: SipRequest,
+    nextHopUri: string,
+    preferred?: TransportProtocol,
+    opts?: SendOptions,
+  ): Promise<SipResponse>;
+  /** Send statefully to exactly `target` (no failover). Never rejects. */
+  sendTo?(req: SipRequest, target: Target): Promise<SipResponse>;
+  /** Send raw bytes (a keep-alive) to `target`; rejects on a transport error. */
+  sendBytes?(bytes: Buffer, target: Target): Promise<void>;
+  /** Listen on the flow to `target`; returns the remover. */
+  watchFlow?(target: Target, listeners: FlowListeners): () => void;
+  /** Close the connection of a failed flow (TCP/TLS), so the next request dials anew. */
+  closeFlow?(target: Target): void;
+  /**
+   * The preloaded route set of the AOR's out-of-dialog requests (outbound proxy, then the
+   * Service-Route of the last 2xx, RFC 3608 §6) and the flow it registered over; `routes`
+   * undefined when the AOR is no longer registered.
+   */
+  setAorRoutes?(aor: string, routes: readonly string[] | undefined, flow: Target | undefined): void;
   /** Our Contact (`<sip:user@host:port;transport=x>`) for a protocol. */
   contact(protocol: string, user?: string): string;
   commonHeaders(kind: 'request' | 'response'): readonly SipHeader[];
@@ -104,6 +164,12 @@ export class Registration extends EventEmitter<RegistrationEvents> {
   private inFlight = false;
   private readonly digest: DigestSession;
   private readonly protocol: TransportProtocol;
+  /** The target that answered last (RFC 3263 §4.3): refreshes and keep-alives use it first. */
+  private readonly flow: FlowMemo = {};
+  private readonly keepalive: Keepalive | undefined;
+  private unwatch: (() => void) | undefined;
+  private stunTransaction: Buffer | undefined;
+  private serviceRoute: string[] = [];
 
   constructor(
     private readonly host: RegistrationHost,
@@ -118,6 +184,39 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     this.protocol =
       fromUri === 'ws' && opts.transport === 'wss' ? 'wss' : (fromUri ?? opts.transport ?? 'udp');
     this.digest = createDigestSession(opts.authUsername ?? opts.username, opts.password);
+    const ka = opts.keepalive;
+    if (ka && ka.mode !== 'off' && !isWebSocketProtocol(this.protocol)) {
+      this.keepalive = new Keepalive(
+        host.clock,
+        ka,
+        {
+          reliable: this.protocol !== 'udp',
+          sendPing: () => this.sendKeepaliveBytes(Buffer.from('\r\n\r\n')),
+          sendOptions: () => this.sendKeepaliveOptions(),
+          sendStun: () => {
+            const { bytes, transactionId } = stunBindingRequest();
+            this.stunTransaction = transactionId;
+            return this.sendKeepaliveBytes(bytes);
+          },
+        },
+        (reason) => this.keepaliveFailed(reason),
+      );
+    }
+  }
+
+  /** The target the registration's requests go to (the last one that answered), if known. */
+  get flowTarget(): Target | undefined {
+    return this.flow.target;
+  }
+
+  /**
+   * The preloaded route set of this AOR's out-of-dialog requests: the outbound proxy
+   * (RFC 3261 §8.1.2), then the Service-Route of the last 2xx (RFC 3608 §6), as Route
+   * header values (`<uri>`).
+   */
+  get routeSet(): readonly string[] {
+    const proxy = this.opts.outboundProxy ? [`<${this.opts.outboundProxy}>`] : [];
+    return [...proxy, ...this.serviceRoute];
   }
 
   /** Current state. */
@@ -149,6 +248,8 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     if (this.stopped) return;
     this.stopped = true;
     this.clearTimer();
+    this.stopKeepalive();
+    this.host.setAorRoutes?.(this.opts.aor, undefined, undefined);
     const wasBound = this.stateValue === 'registered' || this.stateValue === 'registering';
     if (wasBound) {
       await new Promise<void>((resolve) => {
@@ -186,6 +287,7 @@ export class Registration extends EventEmitter<RegistrationEvents> {
    */
   flowLost(protocol: TransportProtocol): void {
     if (this.stopped || this.stateValue !== 'registered' || !sameFamily(protocol, this.protocol)) return;
+    this.stopKeepalive();
     this.failures++;
     this.error = { reason: 'transport', message: 'connection to the registrar lost' };
     this.granted = undefined;
@@ -198,7 +300,83 @@ export class Registration extends EventEmitter<RegistrationEvents> {
   dispose(): void {
     this.stopped = true;
     this.clearTimer();
+    this.stopKeepalive();
+    this.host.setAorRoutes?.(this.opts.aor, undefined, undefined);
     this.emit('disposed');
+  }
+
+  /**
+   * The keep-alive found the flow dead (RFC 5626 §4.4.1: no pong; an OPTIONS timeout or
+   * 503; a NAT rebinding, §4.4.2): report it, drop the connection and re-REGISTER at once
+   * (every DNS target again, RFC 3263 §4.3), backing off only if that fails too.
+   */
+  private keepaliveFailed(reason: string): void {
+    if (this.stopped || this.inFlight) return;
+    this.stopKeepalive();
+    const dead = this.flow.target;
+    if (dead && this.protocol !== 'udp') this.host.closeFlow?.(dead);
+    this.flow.target = undefined;
+    this.failures++;
+    this.error = { reason: 'transport', message: `keep-alive failed: ${reason}` };
+    this.granted = undefined;
+    this.setState('failed');
+    this.emit('failed', this.error);
+    this.clearTimer();
+    this.setState('registering');
+    void this.attempt(this.requestedSec);
+  }
+
+  private stopKeepalive(): void {
+    this.keepalive?.stop();
+    this.unwatch?.();
+    this.unwatch = undefined;
+  }
+
+  private startKeepalive(): void {
+    const ka = this.keepalive;
+    const target = this.flow.target;
+    if (!ka || !target) return;
+    this.unwatch?.();
+    this.unwatch = this.host.watchFlow?.(target, {
+      pong: () => ka.pong(),
+      stun: (data) => {
+        const id = this.stunTransaction;
+        const mapped: Endpoint | undefined = id ? stunMappedAddress(data, id) : undefined;
+        if (mapped) ka.stunMapped(mapped);
+      },
+    });
+    ka.start();
+  }
+
+  private sendKeepaliveBytes(bytes: Buffer): Promise<void> {
+    const target = this.flow.target;
+    if (!target || !this.host.sendBytes) return Promise.reject(new Error('no flow'));
+    return this.host.sendBytes(bytes, target);
+  }
+
+  /** RFC 3261 §11: an out-of-dialog OPTIONS to the registrar over the registration's flow. */
+  private async sendKeepaliveOptions(): Promise<number> {
+    const uri = registrarRequestUri(this.opts.registrar);
+    const headers: SipHeader[] = [
+      { name: 'From', value: `<${this.opts.aor}>;tag=${this.host.newTag()}` },
+      { name: 'To', value: `<${uri}>` },
+      { name: 'Call-ID', value: generateCallId() },
+      { name: 'CSeq', value: '1 OPTIONS' },
+      ...this.routeSet.map((value) => ({ name: 'Route', value })),
+      ...this.host.commonHeaders('request'),
+    ];
+    const req = createRequest({ method: 'OPTIONS', uri, headers });
+    const target = this.flow.target;
+    const res =
+      target && this.host.sendTo
+        ? await this.host.sendTo(req, target)
+        : await this.host.send(req, this.nextHopUri(), this.protocol);
+    return res.status;
+  }
+
+  /** The URI the REGISTER is sent towards: the outbound proxy when set (RFC 3261 §8.1.2), else the registrar. */
+  private nextHopUri(): string {
+    return this.opts.outboundProxy ?? this.opts.registrar;
   }
 
   /** One registration attempt with its challenge / 423 rounds, then schedule what follows. */
@@ -216,7 +394,7 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     let freshChallenge = false;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const req = this.buildRegister(expiresSec);
-      res = await this.host.send(req, this.opts.registrar, this.protocol);
+      res = await this.host.send(req, this.nextHopUri(), this.protocol, { flow: this.flow });
       if (this.stopped && expiresSec !== 0) return res;
       if (res.status === 401 || res.status === 407) {
         const verdict = this.digest.onChallenge(res);
@@ -249,7 +427,8 @@ export class Registration extends EventEmitter<RegistrationEvents> {
       { name: 'CSeq', value: `${++this.cseq} REGISTER` }, // RFC 3261 §10.2: incremented per request
       { name: 'Contact', value: contact },
       { name: 'Expires', value: String(expiresSec) },
-      ...this.host.commonHeaders('request'),
+      ...(this.opts.outboundProxy ? [{ name: 'Route', value: `<${this.opts.outboundProxy}>` }] : []),
+      ...withPathSupported(this.host.commonHeaders('request')),
     ];
     const uri = registrarRequestUri(this.opts.registrar);
     headers.push(...this.digest.authorization('REGISTER', uri));
@@ -266,8 +445,12 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     this.granted = granted;
     this.error = undefined;
     this.failures = 0;
+    // RFC 3608 §6: the Service-Route of each 2xx replaces the stored one (none: empty).
+    this.serviceRoute = serviceRouteOf(res);
+    this.host.setAorRoutes?.(this.opts.aor, this.routeSet, this.flow.target);
     this.setState('registered');
     this.emit('registered', { expiresSec: granted });
+    this.startKeepalive();
     // Refresh at ratio * expires, never later than expires - 5 s, never sooner than 1 s.
     const ratio = this.opts.refreshRatio ?? 0.8;
     const refreshSec = Math.max(1, Math.min(granted * ratio, granted - 5));
@@ -275,6 +458,8 @@ export class Registration extends EventEmitter<RegistrationEvents> {
   }
 
   private onFailure(res: SipResponse): void {
+    this.stopKeepalive();
+    this.host.setAorRoutes?.(this.opts.aor, undefined, undefined);
     this.failures++;
     this.error = classify(res);
     this.granted = undefined;
@@ -338,4 +523,25 @@ function registrarTransport(registrar: string): TransportProtocol | undefined {
 /** RFC 3261 §10.2: the Request-URI names the domain: registrar URI without user part. */
 function registrarRequestUri(registrar: string): string {
   return registrar.replace(/^(sips?:)[^@;?]*@/i, '$1');
+}
+
+/** RFC 3327 §5: a UA that registers says `Supported: path`, added to the common Supported line. */
+function withPathSupported(common: readonly SipHeader[]): SipHeader[] {
+  const at = common.findIndex((h) => h.name.toLowerCase() === 'supported');
+  if (at < 0) return [...common, { name: 'Supported', value: 'path' }];
+  const h = common[at]!;
+  if (/(^|,)\s*path\s*(,|$)/i.test(h.value)) return [...common];
+  const out = [...common];
+  out[at] = { name: h.name, value: `${h.value}, path` };
+  return out;
+}
+
+/** RFC 3608 §6: the Service-Route entries of a REGISTER 2xx, in order, as `<uri>` values. */
+function serviceRouteOf(res: SipResponse): string[] {
+  const out: string[] = [];
+  for (const h of res.headers) {
+    if (h.name.toLowerCase() !== 'service-route') continue;
+    for (const na of parseNameAddrList(h.value) ?? []) out.push(`<${na.uri}>`);
+  }
+  return out;
 }

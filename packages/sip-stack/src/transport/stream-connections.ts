@@ -31,6 +31,8 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 export class StreamConnections {
   private readonly byKey = new Map<string, net.Socket>();
   private readonly pendingByKey = new Map<string, Promise<net.Socket>>();
+  /** Listeners for CRLF pongs (RFC 5626 §4.4.1) per remote `ip:port`. */
+  private readonly pongListeners = new Map<string, Set<() => void>>();
   handlers: TransportHandlers | undefined;
 
   constructor(private readonly opts: StreamOptions) {}
@@ -38,6 +40,28 @@ export class StreamConnections {
   /** True when an open connection to `dest` exists. */
   has(dest: Endpoint): boolean {
     return this.byKey.has(endpointKey(dest));
+  }
+
+  /**
+   * Call `listener` for each CRLF pong received from `remote` (RFC 5626 §4.4.1: the answer
+   * to our CRLFCRLF ping on a registration flow). Returns the function that removes it.
+   */
+  onPong(remote: Endpoint, listener: () => void): () => void {
+    const key = endpointKey(remote);
+    let set = this.pongListeners.get(key);
+    if (!set) this.pongListeners.set(key, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.pongListeners.get(key) === set) this.pongListeners.delete(key);
+    };
+  }
+
+  /** Destroy the connection to `remote`, if any (a flow declared failed, RFC 5626 §4.4.1). */
+  close(remote: Endpoint): void {
+    const key = endpointKey(remote);
+    this.byKey.get(key)?.destroy();
+    this.byKey.delete(key);
   }
 
   /** Adopt a connected socket (accepted or dialled): frame it, track it, forget it on close. */
@@ -67,6 +91,7 @@ export class StreamConnections {
       if (isKeepalive(item)) {
         // RFC 5626 §4.4.1: answer a CRLFCRLF ping with a single CRLF pong.
         if (item.keepalive === 'ping' && socket.writable) socket.write('\r\n');
+        else if (item.keepalive === 'pong') this.notifyPong(remote);
         continue;
       }
       this.handlers?.onParsed(item, remote);
@@ -76,6 +101,16 @@ export class StreamConnections {
     if (framer.failed && !socket.destroyed && !socket.writableEnded) {
       socket.end();
       setTimeout(() => socket.destroy(), 2000).unref();
+    }
+  }
+
+  private notifyPong(remote: Endpoint): void {
+    for (const listener of [...(this.pongListeners.get(endpointKey(remote)) ?? [])]) {
+      try {
+        listener();
+      } catch (err) {
+        this.handlers?.onError?.(err as Error);
+      }
     }
   }
 

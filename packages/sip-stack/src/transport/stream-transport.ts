@@ -86,6 +86,16 @@ export abstract class StreamTransport {
     return this.conns.has(dest);
   }
 
+  /** Call `listener` for each CRLF pong from `remote` (RFC 5626 §4.4.1); returns the remover. */
+  onPong(remote: Endpoint, listener: () => void): () => void {
+    return this.conns.onPong(remote, listener);
+  }
+
+  /** Close the connection to `remote` (a failed flow, RFC 5626 §4.4.1); the next send dials anew. */
+  closeConnection(remote: Endpoint): void {
+    this.conns.close(remote);
+  }
+
   close(): Promise<void> {
     this.conns.closeAll();
     const server = this.server;

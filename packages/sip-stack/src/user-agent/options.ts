@@ -6,7 +6,7 @@ import { resolveTimers } from '../transaction/timers.js';
 import type { Logger } from '../transport/logger.js';
 import { silentLogger } from '../transport/logger.js';
 import type { Resolver } from '../transport/resolve-target.js';
-import { systemResolver } from '../transport/resolve-target.js';
+import { createResolver, systemResolver } from '../transport/resolve-target.js';
 import type { Transport } from '../transport/transport.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../transport/transport.js';
 import type { SessionTimerConfig } from '../dialog/session-timer.js';
@@ -60,8 +60,23 @@ export interface UserAgentOptions {
   readonly supported?: readonly string[];
   /** User part of our Contact outside registrations. Default `voice-assistant`. */
   readonly contactUser?: string;
-  /** DNS resolver (tests). Default Node's. */
+  /**
+   * DNS for RFC 3263 server location (NAPTR, SRV, A/AAAA): tests inject one; a deployment
+   * pointing at given DNS servers passes `createResolver(['10.0.0.53'])`. Default Node's
+   * system resolver.
+   */
   readonly resolver?: Resolver;
+  /**
+   * DNS servers (`ip`, `ip:port`, `[v6]:port`) the default resolver queries instead of the
+   * system's (node:dns `Resolver#setServers`); ignored when `resolver` is given. Default none.
+   */
+  readonly dnsServers?: readonly string[];
+  /**
+   * Path MTU toward peers in bytes (RFC 3261 §18.1.1): a request over UDP larger than
+   * `pathMtu - 200` goes over TCP when a TCP transport is configured (falling back to UDP
+   * when the connection fails). Default 1500 (so 1300 bytes).
+   */
+  readonly pathMtu?: number;
   /** Pre-built transports (tests: FakeTransport); replaces `transports` when given. */
   readonly transportInstances?: readonly Transport[];
   /**
@@ -88,6 +103,7 @@ export interface ResolvedUserAgentOptions {
   readonly supported: readonly string[];
   readonly contactUser: string;
   readonly resolver: Resolver;
+  readonly pathMtu: number;
   readonly transportInstances: readonly Transport[] | undefined;
   readonly sessionTimers: SessionTimerConfig;
 }
@@ -108,7 +124,8 @@ export function resolveUserAgentOptions(opts: UserAgentOptions): ResolvedUserAge
     maxMessageSize: opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
     supported: Object.freeze(supported),
     contactUser: opts.contactUser ?? 'voice-assistant',
-    resolver: opts.resolver ?? systemResolver,
+    resolver: opts.resolver ?? (opts.dnsServers?.length ? createResolver(opts.dnsServers) : systemResolver),
+    pathMtu: opts.pathMtu ?? 1500,
     transportInstances: opts.transportInstances,
     sessionTimers,
   });
