@@ -34,6 +34,9 @@ export { parseSipfragStatus, isSipfrag, SIPFRAG_CONTENT_TYPE } from './refer/sip
 export type { SipfragStatus } from './refer/sipfrag.js';
 export { parseReplaces, formatReplacesForUri } from './dialog/replaces.js';
 export type { ReplacesHeader, ReplacesTarget } from './dialog/replaces.js';
+export { formatReplaces } from './dialog/replaces.js';
+export { ReferStateError, REFER_SUBSCRIPTION_SEC } from './refer/refer-notifier.js';
+export type { IncomingRefer } from './refer/refer-notifier.js';
 export type { SessionTimerConfig, SessionExpires } from './dialog/session-timer.js';
 export { Registration } from './registration/registration.js';
 export type {

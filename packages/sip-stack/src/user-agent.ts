@@ -23,8 +23,8 @@ import { dialogId } from './dialog/dialog-id.js';
 import { IncomingCall } from './user-agent/incoming-call.js';
 import type { ResolvedUserAgentOptions, UserAgentOptions } from './user-agent/options.js';
 import { resolveUserAgentOptions } from './user-agent/options.js';
-import { ALLOW_VALUE, ALLOW_WITH_MESSAGE } from './user-agent/core-checks.js';
-import { checkRequestOrNotify } from './user-agent/notify-checks.js';
+import { ALLOW, ALLOW_MESSAGE } from './user-agent/allow.js';
+import { checkCoreRequest } from './user-agent/notify-checks.js';
 import { uasSupported } from './user-agent/reliable-provisionals.js';
 import { createTransports } from './user-agent/transports.js';
 import { UserAgentHost } from './user-agent/user-agent-host.js';
@@ -34,8 +34,11 @@ import { negotiateAsUas } from './dialog/session-timer.js';
 import { matchReplaces } from './user-agent/replaces-match.js';
 import { EndedDialogs } from './user-agent/ended-dialogs.js';
 
-/** RFC 3891 §6: the option tag of Replaces, listed in our Supported header. */
-const OPTION_REPLACES = 'replaces';
+/**
+ * Option tags we always list in Supported: `replaces` (RFC 3891 §6: we handle INVITEs with
+ * Replaces) and `norefersub` (RFC 4488 §4: we grant `Refer-Sub: false` on REFERs we receive).
+ */
+const ALWAYS_SUPPORTED = ['replaces', 'norefersub'];
 
 export type { TransportConfig, UserAgentOptions } from './user-agent/options.js';
 export { IncomingCall, CallStateError } from './user-agent/incoming-call.js';
@@ -82,12 +85,11 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
 
   constructor(opts: UserAgentOptions) {
     super();
-    // RFC 3891 §6: we handle INVITEs with Replaces, so Supported (and the Require check) lists it.
+    // Supported (and so the Require check) lists the extensions the stack itself handles.
     const supported = opts.supported ?? [];
+    const missing = ALWAYS_SUPPORTED.filter((tag) => !supported.some((t) => t.toLowerCase() === tag));
     this.options = resolveUserAgentOptions(
-      supported.some((t) => t.toLowerCase() === OPTION_REPLACES)
-        ? opts
-        : { ...opts, supported: [...supported, OPTION_REPLACES] },
+      missing.length === 0 ? opts : { ...opts, supported: [...supported, ...missing] },
     );
     const o = this.options;
     const transports = o.transportInstances ?? createTransports(o.transports, o.maxMessageSize);
@@ -229,8 +231,8 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
   private onRequest(req: SipRequest, info: MessageInfo, tx: ServerTransaction, source: MessageSource): void {
     // RFC 3261 §8.2: method, URI scheme, Require and syntax checks come before dialog matching.
     // RFC 3262 §3: `Require: 100rel` is accepted (reliable 18x, see IncomingCall.progress).
-    // RFC 6665 §4.1.3: an in-dialog NOTIFY (REFER progress) is processed by its dialog.
-    const failure = checkRequestOrNotify(req, uasSupported(this.options.supported));
+    // RFC 6665 §4.1.3 / RFC 3515 §2.4.2: in-dialog NOTIFY and REFER are processed by their dialog.
+    const failure = checkCoreRequest(req, uasSupported(this.options.supported));
     if (failure) return this.reply(tx, failure.status, { reason: failure.reason, headers: failure.headers });
     if (req.method === 'PRACK') return this.onPrack(req, info, tx);
     if (info.toTag !== undefined) {
@@ -247,12 +249,15 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
         // RFC 3261 §11.2: capabilities.
         return this.reply(tx, 200, {
           headers: [
-            { name: 'Allow', value: this.listenerCount('message') > 0 ? ALLOW_WITH_MESSAGE : ALLOW_VALUE },
+            { name: 'Allow', value: this.listenerCount('message') > 0 ? ALLOW_MESSAGE : ALLOW },
             { name: 'Accept', value: 'application/sdp' },
           ],
         });
       case 'MESSAGE':
         return this.onMessage(req, tx);
+      case 'REFER':
+        // RFC 3515 §2.4.2 lets a recipient decline; we act on REFERs inside a call only.
+        return this.reply(tx, 403, { reason: 'Out-of-dialog REFER Not Supported' });
       default:
         // BYE, INFO, UPDATE outside a dialog (RFC 3261 §15.1.2: 481).
         return this.reply(tx, 481);
@@ -330,7 +335,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
 
   private onMessage(req: SipRequest, tx: ServerTransaction): void {
     if (this.listenerCount('message') === 0) {
-      this.reply(tx, 405, { headers: [{ name: 'Allow', value: ALLOW_VALUE }] });
+      this.reply(tx, 405, { headers: [{ name: 'Allow', value: ALLOW }] });
       return;
     }
     let done = false;

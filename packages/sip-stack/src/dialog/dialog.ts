@@ -31,6 +31,8 @@ import type { ReplacesTarget } from './replaces.js';
 import type { ReferOutcome } from '../refer/refer-subscription.js';
 import { ReferSubscriptions } from '../refer/refer-subscription.js';
 import { formatReferTo, formatReferredBy } from '../refer/refer-to.js';
+import type { IncomingRefer } from '../refer/refer-notifier.js';
+import { ReferNotifiers } from '../refer/refer-notifier.js';
 import type { DigestSession } from '../registration/digest-session.js';
 import type { DialogCredentials, OutgoingRequest } from './in-dialog-auth.js';
 import { createDialogDigest, cseqNumber, sendWithDigestRetry } from './in-dialog-auth.js';
@@ -94,6 +96,11 @@ export interface DialogEvents {
    * INVITE (RFC 3261 §13.2.1, RFC 3264 §5) it carries the SDP answer to the offer in our 2xx.
    */
   ack: [req: SipRequest];
+  /**
+   * A valid REFER arrived (RFC 3515 §2.4.2): answer it with `accept()` or `reject()`, then
+   * report progress with `notify()`. Without a listener the stack answers 603 Declined.
+   */
+  refer: [refer: IncomingRefer];
   terminated: [info: { reason: DialogTerminationReason }];
 }
 
@@ -121,8 +128,9 @@ export interface DialogInit {
 /**
  * A dialog. Events: `bye` (req) after we answered 200; `reinvite` (req, respond) for a
  * re-INVITE or UPDATE; `info` (req) after we answered 200; `ack` (req) for the ACK of a
- * 2xx we sent; `terminated` ({ reason }). In-dialog NOTIFYs of `refer` subscriptions are
- * reported on the {@link ReferOutcome} of {@link Dialog.refer}.
+ * 2xx we sent; `refer` ({@link IncomingRefer}) for a REFER we are asked to act on;
+ * `terminated` ({ reason }). In-dialog NOTIFYs of `refer` subscriptions are reported on the
+ * {@link ReferOutcome} of {@link Dialog.refer}.
  */
 export class Dialog extends EventEmitter<DialogEvents> {
   readonly id: string;
@@ -159,6 +167,8 @@ export class Dialog extends EventEmitter<DialogEvents> {
   private refreshing = false;
   /** Implicit subscriptions of the REFERs we sent (RFC 3515 §2.4.4). */
   private readonly referSubs: ReferSubscriptions;
+  /** The REFERs we received and the subscriptions we notify (RFC 3515 §2.4.4). */
+  private readonly referNotifiers: ReferNotifiers;
   /** Digest state for 401/407 to our in-dialog requests; undefined = no credentials. */
   private digest: DigestSession | undefined;
 
@@ -182,6 +192,12 @@ export class Dialog extends EventEmitter<DialogEvents> {
     this.localContact = init.localContact;
     this.stateValue = init.state;
     this.referSubs = new ReferSubscriptions(host.clock);
+    this.referNotifiers = new ReferNotifiers({
+      clock: host.clock,
+      localContact: init.localContact,
+      // The dialog's own request path: CSeq, route set, digest retry (RFC 3261 §12.2.1.1, §22.2).
+      sendNotify: (opts) => this.transact('NOTIFY', opts).catch(() => undefined),
+    });
   }
 
   /** Current state. */
@@ -265,7 +281,9 @@ export class Dialog extends EventEmitter<DialogEvents> {
     try {
       const { request, res } = await this.sendAuthenticated(opts, first, onSent);
       if (isInvite && res.status >= 200 && res.status < 300) await this.ack2xx(request, res);
-      if ((res.status === 481 || res.status === 408) && !this.refreshing)
+      // A 481/408 to a NOTIFY ends only its subscription, not the INVITE usage (RFC 5057 §5,
+      // RFC 6665 §4.2.2).
+      if ((res.status === 481 || res.status === 408) && !this.refreshing && method !== 'NOTIFY')
         this.terminate(res.status === 481 ? 'rejected' : 'transport');
       return res;
     } finally {
@@ -322,6 +340,15 @@ export class Dialog extends EventEmitter<DialogEvents> {
         verdict.apply?.();
         return;
       }
+      case 'REFER':
+        // RFC 3515 §2.4.2: we are the transferee (refer/refer-notifier.ts).
+        this.referNotifiers.receive(
+          req,
+          info.cseq.seq,
+          (status, opts) => this.reply(tx, status, opts),
+          (refer) => this.emit('refer', refer),
+        );
+        return;
       default:
         this.reply(tx, 501);
     }
@@ -381,6 +408,7 @@ export class Dialog extends EventEmitter<DialogEvents> {
     this.ackWaiters.clear();
     this.sessionTimer?.stop();
     this.referSubs.terminateAll();
+    this.referNotifiers.terminateAll();
     this.host.forget(this.id);
     this.emit('terminated', { reason });
   }

@@ -63,6 +63,14 @@ const HVALUE_SAFE = "-_.!~*'()[]/?:+$";
  * `to-tag` is the transferor's remote tag and `from-tag` its local tag (see the module doc).
  */
 export function formatReplacesForUri(d: ReplacesTarget): string {
-  const raw = `${d.callId};to-tag=${d.remoteTag};from-tag=${d.localTag}`;
-  return percentEncode(raw, HVALUE_SAFE);
+  return percentEncode(formatReplaces(d), HVALUE_SAFE);
+}
+
+/**
+ * The Replaces header value of the INVITE that replaces dialog `d` (RFC 3891 §6.1):
+ * `callid;to-tag=<remoteTag>;from-tag=<localTag>`, with `d` as the REFER sender (the
+ * transferor) sees it, i.e. as `IncomingRefer.replaces` gives it to the transferee.
+ */
+export function formatReplaces(d: ReplacesTarget): string {
+  return `${d.callId};to-tag=${d.remoteTag};from-tag=${d.localTag}`;
 }

@@ -9,6 +9,7 @@ import { parseReplaces } from '../dialog/replaces.js';
 import { formatReferTo } from './refer-to.js';
 import { parseSipfragStatus } from './sipfrag.js';
 import { ReferSubscriptions } from './refer-subscription.js';
+import { checkRefer } from './refer-request.js';
 
 const sipish = fc.string({
   unit: fc.constantFrom(...'SIP/2.0 refer;id=tag-from@%"<>\\ \t\r\n,?&:0123456789'.split(''), 'é', '\u0000'),
@@ -72,6 +73,23 @@ describe('REFER helpers under hostile input', () => {
           ),
         );
         expect([200, 400, 415, 481]).toContain(verdict.status);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('checkRefer never throws: any Refer-To, Refer-Sub and Referred-By give the fields or 400/403', () => {
+    fc.assert(
+      fc.property(anyText, anyText, anyText, fc.boolean(), (referTo, referSub, referredBy, twice) => {
+        const headers: Array<[string, string]> = [
+          ['Refer-To', referTo],
+          ['Refer-Sub', referSub],
+          ['Referred-By', referredBy],
+        ];
+        if (twice) headers.push(['r', referTo]);
+        const check = checkRefer({ ...notify(headers, ''), method: 'REFER' });
+        if (check.ok) expect(check.target).toMatch(/^sips?:[^?]*$/);
+        else expect([400, 403]).toContain(check.status);
       }),
       { numRuns: 2000 },
     );

@@ -18,6 +18,7 @@ import type { SipHeader, SipRequest, SipResponse } from '../message/types.js';
 import { getHeader } from '../message/headers.js';
 import { parseParams } from '../message/params.js';
 import { SIPFRAG_CONTENT_TYPE, isSipfrag, parseSipfragStatus } from './sipfrag.js';
+import { isReferSubFalse } from './refer-request.js';
 
 /** Listener of {@link ReferOutcome} `progress`: a NOTIFY's sipfrag status line. */
 export type ReferProgressListener = (status: number, reason: string) => void;
@@ -148,8 +149,7 @@ export class ReferSubscriptions {
   settle(sub: ReferSubscription, res: SipResponse): ReferOutcome {
     sub.response = res;
     sub.accepted = res.status >= 200 && res.status < 300;
-    const noSub = getHeader(res, 'Refer-Sub')?.trim().toLowerCase() === 'false';
-    if (!sub.accepted || noSub) sub.finish(undefined);
+    if (!sub.accepted || isReferSubFalse(res)) sub.finish(undefined);
     else sub.arm();
     return sub;
   }

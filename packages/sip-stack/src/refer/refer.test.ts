@@ -1,78 +1,10 @@
 /** REFER with NOTIFY/sipfrag progress (RFC 3515, RFC 6665, RFC 4488), on FakeClock + FakeTransport. */
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../testing/fake-clock.js';
-import { FakeTransport } from '../testing/fake-transport.js';
-import { rawRequest, rawResponseTo } from '../testing/sip-fixtures.js';
-import { UserAgent } from '../user-agent.js';
-import type { IncomingCall } from '../user-agent.js';
-import type { Dialog, DialogCredentials } from '../dialog/dialog.js';
+import { rawRequest } from '../testing/sip-fixtures.js';
+import { answeredCall, flush } from './dialog-fixture.js';
 import type { ReferOutcome } from './refer-subscription.js';
 import { formatReferTo } from './refer-to.js';
 import { parseSipfragStatus } from './sipfrag.js';
-
-const flush = async (n = 20): Promise<void> => {
-  for (let i = 0; i < n; i++) await Promise.resolve();
-};
-
-/** A confirmed UAS dialog with alice (127.0.0.1:5070, tag alicetag). */
-async function answeredCall(credentials?: DialogCredentials) {
-  const clock = new FakeClock();
-  const transport = new FakeTransport('udp');
-  const ua = new UserAgent({ transports: [], transportInstances: [transport], clock });
-  await ua.start();
-  let accepted: Promise<Dialog> | undefined;
-  ua.on('invite', (c: IncomingCall) => {
-    accepted = c.accept({
-      body: Buffer.from('v=0\r\n'),
-      contentType: 'application/sdp',
-      ...(credentials ? { credentials } : {}),
-    });
-  });
-  transport.inject(rawRequest({ body: 'v=0\r\n' }));
-  const tag = /\r\nTo:[^\r]*;tag=([^;\r]+)/.exec(transport.last()!.text)![1]!;
-  transport.inject(rawRequest({ method: 'ACK', toTag: tag, branch: 'z9hG4bK-ack' }));
-  const dialog = await accepted!;
-  let notifyCSeq = 10;
-  /** Alice sends a NOTIFY in the dialog; returns the status line of our answer. */
-  const notify = (o: {
-    event?: string | null;
-    state?: string | null;
-    frag?: string;
-    contentType?: string;
-    toTag?: string;
-  }): string => {
-    const body = o.frag ?? '';
-    const lines = [
-      'NOTIFY sip:100@127.0.0.1:5060 SIP/2.0',
-      `Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-n${notifyCSeq};rport`,
-      'Max-Forwards: 70',
-      'From: <sip:alice@127.0.0.1:5070>;tag=alicetag',
-      `To: <sip:100@127.0.0.1>;tag=${o.toTag ?? tag}`,
-      'Call-ID: call-1@127.0.0.1',
-      `CSeq: ${notifyCSeq++} NOTIFY`,
-      'Contact: <sip:alice@127.0.0.1:5070>',
-      ...(o.event === null ? [] : [`Event: ${o.event ?? 'refer'}`]),
-      ...(o.state === null ? [] : [`Subscription-State: ${o.state ?? 'active;expires=60'}`]),
-      ...(body ? [`Content-Type: ${o.contentType ?? 'message/sipfrag;version=2.0'}`] : []),
-      `Content-Length: ${Buffer.byteLength(body)}`,
-      '',
-      body,
-    ];
-    transport.inject(lines.join('\r\n'));
-    return transport.last()!.text.split('\r\n')[0]!;
-  };
-  /** Start a REFER and return it with the text of what was sent. */
-  const refer = async (target = 'sip:200@pbx.example.com', opts: Parameters<Dialog['refer']>[1] = {}) => {
-    const pending = dialog.refer(target, opts);
-    await flush();
-    return { pending, sent: transport.last()!.text };
-  };
-  const answer = async (sent: string, status: number, extra: string[] = []): Promise<void> => {
-    transport.inject(rawResponseTo(sent, status, { extra }));
-    await flush();
-  };
-  return { clock, transport, ua, dialog, tag, notify, refer, answer };
-}
 
 function progressOf(outcome: ReferOutcome): Array<[number, string]> {
   const seen: Array<[number, string]> = [];

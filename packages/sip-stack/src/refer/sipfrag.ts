@@ -31,3 +31,17 @@ export function parseSipfragStatus(body: Buffer): SipfragStatus | undefined {
 export function isSipfrag(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === SIPFRAG_CONTENT_TYPE;
 }
+
+/** The Content-Type of the NOTIFYs we send, as in RFC 3515 §4.1's examples. */
+export const SIPFRAG_VERSIONED = `${SIPFRAG_CONTENT_TYPE};version=2.0`;
+
+/**
+ * A sipfrag body holding only a status line (RFC 3515 §2.4.5: it MUST hold at least that),
+ * `SIP/2.0 180 Ringing\r\n`. Line breaks and other control characters in `reason` (often a
+ * far end's reason phrase) become spaces, so it stays one line (RFC 3261 §25.1 Reason-Phrase).
+ */
+export function formatSipfrag(status: number, reason: string): Buffer {
+  // eslint-disable-next-line no-control-regex
+  const phrase = reason.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return Buffer.from(`SIP/2.0 ${status} ${phrase}\r\n`, 'utf8');
+}

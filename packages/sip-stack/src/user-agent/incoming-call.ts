@@ -15,7 +15,7 @@ import type { Dialog, DialogCredentials } from '../dialog/dialog.js';
 import type { DialogHost } from '../dialog/dialog-host.js';
 import { createUasDialog } from '../dialog/dialog-factory.js';
 import { allowsMethod, negotiateAsUas } from '../dialog/session-timer.js';
-import { ALLOW_VALUE } from './core-checks.js';
+import { ALLOW } from './allow.js';
 import { OPTION_100REL, ReliableProvisionals, wantsReliable } from './reliable-provisionals.js';
 
 /** Raised by `accept` when the call can no longer be answered, or the ACK never came. */
@@ -366,7 +366,7 @@ export class IncomingCall extends EventEmitter<IncomingCallEvents> {
     // RFC 3261 §12.1.1: copy Record-Route into responses that establish a dialog.
     if (status > 100 && status < 300) {
       for (const h of this.request.headers) if (h.name === 'Record-Route') headers.push(h);
-      headers.push({ name: 'Allow', value: ALLOW_VALUE }); // RFC 3261 §20.5: SHOULD in 2xx to INVITE
+      headers.push({ name: 'Allow', value: ALLOW }); // RFC 3261 §20.5: SHOULD in 2xx to INVITE
     }
     headers.push(...extra);
     return createResponse(this.request, status, { reason, toTag: this.localTag, headers, body, contentType });
