@@ -6,7 +6,13 @@
  * transit time", in ms instead of timestamp units). Its minimum over a sliding window is
  * the fastest path through the network; each packet's excess over that minimum is its
  * jitter delay. The target playout delay is a percentile of the excess (the approach of
- * WebRTC NetEq's delay histogram, simplified to a sorted window).
+ * WebRTC NetEq's delay histogram, kept exact with a sorted window).
+ *
+ * The window is kept sorted incrementally: each sample removes the one leaving the window
+ * and inserts the new one by binary search and one `copyWithin` shift (O(window) moves of
+ * 8 bytes, no allocation), so reading any order statistic is O(1). The published minimum
+ * and percentile still refresh every `recomputeEvery` samples (the minimum also drops at
+ * once when a faster packet arrives), exactly as the former sort-every-16 version did.
  */
 
 /** Options of {@link DelayEstimator}. */
@@ -15,7 +21,10 @@ export interface DelayEstimatorOptions {
   windowSize?: number;
   /** Percentile of the excess delay to cover, 0..1. Default 0.95. */
   percentile?: number;
-  /** Recompute the window minimum and percentile every this many samples. Default 16. */
+  /**
+   * Publish the window minimum and percentile every this many samples (the sorted window
+   * itself is always current). Default 16.
+   */
   recomputeEvery?: number;
 }
 
@@ -69,9 +78,11 @@ export class DelayEstimator {
       this.jitter += (d - this.jitter) / 16;
     }
     this.lastTransit = relativeDelayMs;
+    if (this.count === this.window.length) this.removeSorted(this.window[this.index]!);
+    else this.count++;
+    this.insertSorted(relativeDelayMs);
     this.window[this.index] = relativeDelayMs;
     this.index = (this.index + 1) % this.window.length;
-    if (this.count < this.window.length) this.count++;
     if (relativeDelayMs < this.min) this.min = relativeDelayMs;
     if (++this.sinceRecompute >= this.recomputeEvery) this.recompute();
   }
@@ -86,14 +97,38 @@ export class DelayEstimator {
     this.lastTransit = undefined;
   }
 
+  /** First index among the first `n` sorted entries whose value is >= `v` (binary search). */
+  private lowerBound(v: number, n: number): number {
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.sorted[mid]! < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Remove one occurrence of `v` (a sample leaving the window); `count` is unchanged. */
+  private removeSorted(v: number): void {
+    const n = this.count;
+    const at = this.lowerBound(v, n);
+    this.sorted.copyWithin(at, at + 1, n);
+  }
+
+  /** Insert `v` into the sorted prefix; `count` already includes it. */
+  private insertSorted(v: number): void {
+    const n = this.count - 1; // entries before the insert
+    const at = this.lowerBound(v, n);
+    this.sorted.copyWithin(at + 1, at, n);
+    this.sorted[at] = v;
+  }
+
   private recompute(): void {
     this.sinceRecompute = 0;
     const n = this.count;
-    const s = this.sorted.subarray(0, n);
-    s.set(this.window.subarray(0, n));
-    s.sort();
-    this.min = s[0]!;
+    this.min = this.sorted[0]!;
     const k = Math.min(n - 1, Math.floor(this.percentile * n));
-    this.excessPercentile = s[k]! - this.min;
+    this.excessPercentile = this.sorted[k]! - this.min;
   }
 }
