@@ -3,7 +3,8 @@
  * injected Clock (ARCHITECTURE.md habits 3 and 4). The I/O is the driver's.
  *
  * - `crlf` (RFC 5626 §4.4.1): a CRLFCRLF ping every interval. Over TCP/TLS a CRLF pong
- *   must come back within `pongTimeoutMs` (10 s, §4.4.1), else the flow has failed. Over UDP
+ *   must come back within `pongTimeoutMs` (10 s, §4.4.1), else the flow has failed, once
+ *   the registrar has shown it pongs (one pong seen, or `outbound` in its 2xx). Over UDP
  *   the ping only keeps NAT bindings open (no pong is expected).
  * - `options`: an out-of-dialog OPTIONS to the registrar every interval; any final response
  *   proves the path (even 404/405), a timeout (408) or a 503 means the flow has failed.
@@ -60,6 +61,8 @@ export class Keepalive {
   /** Incremented at every start/stop so late answers of an old probe are ignored. */
   private generation = 0;
   private mapped: Endpoint | undefined;
+  /** A pong came on this flow, or the registrar said it supports outbound: pongs are then required. */
+  private pongProven = false;
 
   constructor(
     private readonly clock: Clock,
@@ -88,8 +91,17 @@ export class Keepalive {
     this.stateValue = 'stopped';
   }
 
+  /**
+   * The registrar supports RFC 5626 keep-alives (`outbound` in the 2xx's Require or
+   * Supported, §4.2.1), so a missing pong means a dead flow from the first ping on.
+   */
+  expectPongs(): void {
+    this.pongProven = true;
+  }
+
   /** A CRLF pong arrived on the flow (RFC 5626 §4.4.1). */
   pong(): void {
+    this.pongProven = true;
     if (this.stateValue !== 'probing' || this.opts.mode !== 'crlf') return;
     this.clearPong();
     this.stateValue = 'waiting';
@@ -127,9 +139,15 @@ export class Keepalive {
         this.driver.sendPing().catch(() => current() && this.fail('CRLF keep-alive could not be sent'));
         if (this.driver.reliable) {
           // RFC 5626 §4.4.1: no pong within 10 s -> the flow has failed.
+          // A registrar that never answered a ping and did not announce outbound may simply
+          // not implement pongs (many PBXs): the pings still keep NAT bindings open, and the
+          // loop goes on instead of re-registering every interval.
           this.pongTimer = this.clock.setTimer(() => {
             this.pongTimer = undefined;
-            if (current()) this.fail(`no CRLF pong within ${this.pongTimeoutMs} ms`);
+            if (!current()) return;
+            if (this.pongProven) return this.fail(`no CRLF pong within ${this.pongTimeoutMs} ms`);
+            this.stateValue = 'waiting';
+            this.arm();
           }, this.pongTimeoutMs);
         } else {
           this.stateValue = 'waiting';

@@ -27,10 +27,13 @@ async function setup(protocol: 'udp' | 'tcp', keepalive: KeepaliveOptions) {
   reg.on('registered', () => events.push('registered'));
   await ticks();
   const sent = (prefix: string) => t.sent.filter((m) => m.text.startsWith(prefix));
-  const answer = async (status = 200) => {
+  const answer = async (status = 200, extra: string[] = []) => {
     const req = t.last()!.text;
     t.inject(
-      rawResponseTo(req, status, { toTag: 'r', extra: ['Contact: <sip:100@127.0.0.1:5060>;expires=3600'] }),
+      rawResponseTo(req, status, {
+        toTag: 'r',
+        extra: ['Contact: <sip:100@127.0.0.1:5060>;expires=3600', ...extra],
+      }),
       {
         address: '127.0.0.1',
         port: 5080,
@@ -58,9 +61,9 @@ describe('Registration keep-alive (RFC 5626 §4.4)', () => {
     await s.stop();
   });
 
-  it('crlf over TCP: no pong within 10 s -> failed (transport) and an immediate re-REGISTER', async () => {
+  it('crlf over TCP: registrar with outbound, no pong within 10 s -> failed (transport) and an immediate re-REGISTER', async () => {
     const s = await setup('tcp', { mode: 'crlf', intervalMs: 30_000 });
-    await s.answer();
+    await s.answer(200, ['Require: outbound']);
     s.clock.advance(30_000);
     expect(s.sent('\r\n\r\n')).toHaveLength(1);
     expect(s.sent('REGISTER')).toHaveLength(1);

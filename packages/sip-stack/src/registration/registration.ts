@@ -450,6 +450,13 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     this.host.setAorRoutes?.(this.opts.aor, this.routeSet, this.flow.target);
     this.setState('registered');
     this.emit('registered', { expiresSec: granted });
+    // RFC 5626 §4.2.1: `outbound` in the 2xx says the registrar answers CRLF pings.
+    if (
+      /(^|,)\s*outbound\s*(,|$)/i.test(
+        `${getHeader(res, 'Require') ?? ''},${getHeader(res, 'Supported') ?? ''}`,
+      )
+    )
+      this.keepalive?.expectPongs();
     this.startKeepalive();
     // Refresh at ratio * expires, never later than expires - 5 s, never sooner than 1 s.
     const ratio = this.opts.refreshRatio ?? 0.8;
