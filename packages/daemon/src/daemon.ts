@@ -129,6 +129,9 @@ export class Daemon {
         minSeSec: cfg.sip.minSeSec,
       },
       logger: this.log.child({ component: 'sip' }),
+      // RFC 3263 (NAPTR/SRV/A) through `sip.dns_servers` when set; RFC 3261 §18.1.1 threshold.
+      dnsServers: cfg.sip.dnsServers,
+      pathMtu: cfg.sip.pathMtu,
     });
     this.ua.on('invite', (inc) => this.calls?.handleInvite(inc));
     this.ua.on('error', (err: Error) => {

@@ -31,6 +31,7 @@ export const GLOBAL_ENV: Readonly<Record<string, readonly string[]>> = {
   SIP_HEARTBEAT_INTERVAL: ['sip', 'heartbeat_interval'],
   SIP_REGISTRATION_RETRY: ['sip', 'registration_retry'],
   SIP_PATH_MTU: ['sip', 'path_mtu'],
+  SIP_DNS_SERVERS: ['sip', 'dns_servers'],
   SIP_RECORD_CALLS: ['recording', 'enabled'],
   SIP_RECORDING_PATH: ['recording', 'path'],
   SIP_RECORDING_RETENTION_DAYS: ['recording', 'retention_days'],

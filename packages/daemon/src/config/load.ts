@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import {
   TRANSPORTS,
@@ -206,6 +207,7 @@ function validate(raw: Raw, problems: ConfigProblem[]): DaemonConfig {
       instanceId: readInstanceId(r, sipRaw),
       heartbeatIntervalSec,
       pathMtu: r.int(sipRaw, 'path_mtu', 'sip.', 1500, 576, 65535),
+      dnsServers: readDnsServers(r, sipRaw),
       accounts,
     },
     rtp,
@@ -257,6 +259,37 @@ function deepFreeze<T>(o: T): T {
 }
 
 /** `sip.instance_id`: `auto`, a UUID (becomes `urn:uuid:<uuid>`) or any `urn:` (RFC 5626 §4.1). */
+/**
+ * `sip.dns_servers`: a list (or comma-separated string) of `ip`, `ip:port` or `[v6]:port`,
+ * as node:dns `Resolver#setServers` takes them.
+ */
+function readDnsServers(r: Reader, sipRaw: Raw): string[] {
+  const v = sipRaw.dns_servers;
+  if (v === undefined || v === null || v === '') return [];
+  const items = (Array.isArray(v) ? v.map(String) : String(v).split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const out: string[] = [];
+  for (const item of items) {
+    const m =
+      /^(?:(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?|\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?|([0-9A-Fa-f:]*:[0-9A-Fa-f:.]*))$/.exec(
+        item,
+      );
+    const ip = m?.[1] ?? m?.[3] ?? m?.[5];
+    const port = Number(m?.[2] ?? m?.[4] ?? 53);
+    if (!ip || !isIP(ip) || !(port >= 1 && port <= 65535)) {
+      r.problems.push({
+        field: 'sip.dns_servers',
+        value: JSON.stringify(item),
+        expected: 'IP addresses with an optional port, such as 10.0.0.53 or 127.0.0.1:5353 or [::1]:53',
+      });
+      continue;
+    }
+    out.push(item);
+  }
+  return out;
+}
+
 function readInstanceId(r: Reader, sipRaw: Raw): string | undefined {
   const v = r.str(sipRaw, 'instance_id', 'sip.');
   if (v === undefined) return undefined;

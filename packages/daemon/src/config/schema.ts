@@ -193,6 +193,12 @@ export interface SipConfig {
    * within 200 bytes of it (over 1300 bytes at the default) goes over TCP instead of UDP.
    */
   readonly pathMtu: number;
+  /**
+   * DNS servers for RFC 3263 server location (NAPTR, SRV, A/AAAA), `dns_servers`
+   * (`SIP_DNS_SERVERS`, comma-separated): `ip` or `ip:port` (`[v6]:port`). Default none =
+   * the system resolver.
+   */
+  readonly dnsServers: readonly string[];
   readonly accounts: readonly AccountConfig[];
 }
 

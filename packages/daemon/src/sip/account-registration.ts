@@ -34,8 +34,7 @@ export function startAccountRegistration(
   const host = account.server.includes(':') ? `[${account.server}]` : account.server;
   const overWs = account.transport === 'ws' || account.transport === 'wss';
   const registration = ua.register({
-    // Over WebSocket the request goes over the one connection (RFC 7118): name the domain only.
-    registrar: overWs ? `sip:${host}` : `sip:${host}:${account.port};transport=${account.transport}`,
+    registrar: registrarUri(account, host, overWs),
     aor: `sip:${account.username}@${domain}`,
     username: account.username,
     authUsername: account.authUsername,
@@ -44,6 +43,12 @@ export function startAccountRegistration(
     retry: { initialDelayMs: account.retryInitialMs, maxDelayMs: account.retryMaxMs, jitter: 0.2 },
     transport: account.transport,
     ...(deps.instanceId ? { instanceId: deps.instanceId } : {}),
+    ...(account.outboundProxy ? { outboundProxy: account.outboundProxy } : {}),
+    // RFC 5626 §4.4: `auto` is the CRLF ping (a pong expected on TCP/TLS).
+    keepalive: {
+      mode: account.keepalive === 'auto' ? 'crlf' : account.keepalive,
+      intervalMs: account.keepaliveIntervalSec * 1000,
+    },
   });
   const rt: AccountRuntime = { config: account, registration };
   const log = deps.log.child({ account: account.name, server: account.server, username: account.username });
@@ -64,4 +69,16 @@ export function startAccountRegistration(
     log.warn({ cause: e.reason, status: e.status }, `SIP registration failed: ${e.message}`);
   });
   return rt;
+}
+
+/**
+ * The registrar URI of an account. Over WebSocket the request goes over the one connection
+ * (RFC 7118): the domain only. With `dnsSrv` (a host name, no configured port) no port and
+ * no transport parameter, so that RFC 3263 NAPTR and SRV locate the servers (§4.1, §4.2),
+ * the account's transport being the one allowed; otherwise host, port and transport.
+ */
+function registrarUri(account: AccountConfig, host: string, overWs: boolean): string {
+  if (overWs) return `sip:${host}`;
+  if (account.dnsSrv) return account.transport === 'tls' ? `sips:${host}` : `sip:${host}`;
+  return `sip:${host}:${account.port};transport=${account.transport}`;
 }
