@@ -13,6 +13,11 @@ export interface KamailioOptions {
   readonly algorithm?: 'MD5' | 'SHA-256';
   /** Also listen on TLS (needs kamailio-tls-modules): port, PEM certificate and key. */
   readonly tls?: { readonly port: number; readonly certFile: string; readonly keyFile: string };
+  /**
+   * Also listen on [::1]:`port` (UDP and TCP, with an alias for it) next to 127.0.0.1, so
+   * that clients can register over IPv6. Default false.
+   */
+  readonly ipv6?: boolean;
   /** Last edit of the configuration text (e.g. another auth_check flag). */
   readonly cfgTransform?: (cfg: string) => string;
 }
@@ -50,6 +55,7 @@ export async function startKamailio(opts: KamailioOptions): Promise<Kamailio> {
       `modparam("auth", "algorithm", "${opts.algorithm}")\nmodparam("usrloc"`,
     );
   if (opts.tls) cfg = withTls(cfg, opts.port, opts.tls);
+  if (opts.ipv6) cfg = withIpv6(cfg, opts.port);
   if (opts.cfgTransform) cfg = opts.cfgTransform(cfg);
   const cfgFile = join(opts.dir, 'kamailio.cfg');
   writeFileSync(cfgFile, cfg);
@@ -60,7 +66,21 @@ export async function startKamailio(opts: KamailioOptions): Promise<Kamailio> {
     { logFile: join(opts.dir, 'kamailio.log') },
   );
   await until(async () => !(await udpFree(opts.port)), 10_000, `kamailio listening on ${opts.port}`);
+  if (opts.ipv6)
+    await until(
+      async () => !(await udpFree(opts.port, '::1')),
+      10_000,
+      `kamailio listening on [::1]:${opts.port}`,
+    );
   return { proc, port: opts.port, stop: async () => void (await proc.stop()) };
+}
+
+/** Adds UDP and TCP listeners on [::1]:`port` (and the alias) after the 127.0.0.1 ones. */
+function withIpv6(cfg: string, port: number): string {
+  return cfg.replace(
+    `listen=tcp:127.0.0.1:${port}`,
+    `listen=tcp:127.0.0.1:${port}\nlisten=udp:[::1]:${port}\nlisten=tcp:[::1]:${port}\nalias="[::1]:${port}"`,
+  );
 }
 
 /** Where Debian's kamailio-tls-modules installs the TLS module. */

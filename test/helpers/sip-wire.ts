@@ -1,5 +1,5 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { connect, type Socket } from 'node:net';
+import { connect, isIPv6, type Socket } from 'node:net';
 import { sleep } from './processes.js';
 
 /**
@@ -68,6 +68,7 @@ export function parseWire(text: string): WireMessage {
  * A UDP endpoint bound to `address` on each of `ports` (the first one sends). Used to
  * receive responses the daemon routes per RFC 3261 §18.2.2 to the Via `received`
  * address and the sent-by port (5060 when absent), whatever port we sent from.
+ * An IPv6 `address` (e.g. `::1`) binds IPv6 sockets, which then send to `::1` by default.
  */
 export class UdpPeer {
   readonly received: WireMessage[] = [];
@@ -82,7 +83,7 @@ export class UdpPeer {
     const sockets: UdpSocket[] = [];
     try {
       for (const port of ports) {
-        const s = createSocket('udp4');
+        const s = createSocket(isIPv6(address) ? 'udp6' : 'udp4');
         sockets.push(s);
         await new Promise<void>((resolve, reject) => {
           s.once('error', reject);
@@ -103,7 +104,12 @@ export class UdpPeer {
     return this.sockets[0]!.address().port;
   }
 
-  send(data: Buffer | string, port: number, host = '127.0.0.1'): Promise<void> {
+  /** Sends from the first socket to `host` (default 127.0.0.1, or ::1 for an IPv6 peer). */
+  send(
+    data: Buffer | string,
+    port: number,
+    host = isIPv6(this.address) ? '::1' : '127.0.0.1',
+  ): Promise<void> {
     const buf = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
     return new Promise((resolve, reject) =>
       this.sockets[0]!.send(buf, port, host, (err) => (err ? reject(err) : resolve())),
