@@ -26,6 +26,18 @@ export interface TranscriptLine {
   readonly atMs: number;
 }
 
+/**
+ * A media port whose RTP session can keep the stream continuous by itself
+ * (`RtpSession.setContinuous`: a silence frame on each ptime tick with nothing queued).
+ */
+interface ContinuousMediaPort extends MediaPort {
+  setContinuous(on: boolean): void;
+}
+
+function hasContinuous(media: MediaPort): media is ContinuousMediaPort {
+  return typeof (media as Partial<ContinuousMediaPort>).setContinuous === 'function';
+}
+
 const SAMPLE_RATES = [8000, 16000, 24000, 48000] as const;
 type Rate = (typeof SAMPLE_RATES)[number];
 
@@ -44,7 +56,8 @@ export class AssistantApp implements CallApp {
   private ending = false;
   private sentFrames = 0;
   private readonly fallbackTarget: string | undefined;
-  private readonly silence: Int16Array;
+  /** Silence frame for ports that cannot fill gaps themselves; undefined when the session does. */
+  private readonly silence: Int16Array | undefined;
 
   constructor(
     private readonly media: MediaPort,
@@ -58,7 +71,11 @@ export class AssistantApp implements CallApp {
     const rate = media.sampleRate as Rate;
     if (!SAMPLE_RATES.includes(rate)) throw new Error(`unsupported call sample rate ${media.sampleRate}`);
     this.fallbackTarget = account.assistant.transferTarget;
-    this.silence = new Int16Array(media.samplesPerFrame);
+    // RTP stays continuous while the assistant is quiet (PBX RTP timeouts, NAT pinholes,
+    // the far end's jitter buffer): the RTP session fills empty ticks with silence on its
+    // own media clock when the port offers it; otherwise tick() queues silence frames.
+    if (hasContinuous(media)) media.setContinuous(true);
+    else this.silence = new Int16Array(media.samplesPerFrame);
     this.pipeline = new VoicePipeline({
       ...providers,
       sampleRate: rate,
@@ -122,14 +139,13 @@ export class AssistantApp implements CallApp {
   }
 
   /**
-   * Once per ptime: keeps RTP continuous with silence frames while the assistant is quiet
-   * (PBX RTP timeouts, NAT pinholes, and the far end's jitter buffer all expect a steady
-   * stream), and tells the pipeline how much of its speech actually left, so the history
-   * keeps only what the caller heard.
+   * Once per ptime: tells the pipeline how much of its speech actually left, so the history
+   * keeps only what the caller heard; on a port without continuous media, also queues a
+   * silence frame when nothing is queued.
    */
   tick(): void {
     const queued = this.media.queuedFrames;
-    if (queued === 0) this.media.sendFrame(this.silence);
+    if (queued === 0 && this.silence) this.media.sendFrame(this.silence);
     const played = this.sentFrames - queued;
     if (played > 0) this.pipeline.markPlayed(played);
   }

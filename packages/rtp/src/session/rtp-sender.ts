@@ -40,10 +40,14 @@ export class RtpSender {
   private readonly dtmfQueue: DtmfPacket[][] = [];
   private dtmf: { packets: DtmfPacket[]; startTs: number; next: number } | undefined;
   private readonly maxQueued: number;
+  /** Continuous media: sent on a tick with nothing queued (see {@link setFill}). */
+  private fill: Int16Array | undefined;
   /** Packets sent (RFC 3550 §6.4.1 sender's packet count). */
   packetsSent = 0;
   /** Payload octets sent (RFC 3550 §6.4.1 sender's octet count). */
   octetsSent = 0;
+  /** Frames sent from the continuous-media fill (a subset of `packetsSent`). */
+  fillFrames = 0;
   /** Frames dropped because the queue was full. */
   overflowFrames = 0;
   /** RTP timestamp of the most recent tick (for SR NTP/RTP correlation). */
@@ -68,6 +72,17 @@ export class RtpSender {
       this.overflowFrames++;
     }
     this.queue.push(pcm);
+  }
+
+  /**
+   * Continuous media: with a frame set, a tick that finds the queue empty (and no DTMF
+   * event running) sends this frame instead of nothing, so the stream has no gaps
+   * (PBX RTP timeouts, NAT bindings, the far end's jitter buffer). One packet per tick
+   * either way: a queued frame always wins, so nothing is ever sent twice. `undefined`
+   * turns it off (silence is then not sent; the next talkspurt is marked).
+   */
+  setFill(pcm: Int16Array | undefined): void {
+    this.fill = pcm;
   }
 
   /** Drop every queued frame (barge-in). */
@@ -125,16 +140,22 @@ export class RtpSender {
       send(this.dtmfPacket(this.dtmf));
       return;
     }
+    let pcm: Int16Array;
     if (this.head >= this.queue.length) {
-      this.silent = true;
       if (this.head > 0) this.clear();
-      return;
-    }
-    const pcm = this.queue[this.head]!;
-    this.queue[this.head++] = EMPTY_PCM;
-    if (this.head > 256 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
+      if (this.fill === undefined) {
+        this.silent = true;
+        return;
+      }
+      pcm = this.fill; // continuous media: part of the stream, not a new talkspurt
+      this.fillFrames++;
+    } else {
+      pcm = this.queue[this.head]!;
+      this.queue[this.head++] = EMPTY_PCM;
+      if (this.head > 256 && this.head * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
     }
     const payload = this.o.encoder.encode(pcm);
     const packet = Buffer.allocUnsafe(RTP_HEADER_SIZE + payload.length);

@@ -206,6 +206,36 @@ describe('RtpSession', () => {
     b.close();
   });
 
+  it('continuous: fills empty ticks with silence, one packet per ptime, never twice', () => {
+    const { a, sa, clock } = setup();
+    a.setContinuous(true);
+    clock.advance(100); // nothing queued: 5 silence packets
+    a.sendFrame(tone(0));
+    a.sendFrame(tone(1));
+    clock.advance(100); // 2 queued frames then 3 silence packets
+    const p = sentPackets(sa);
+    expect(p).toHaveLength(10);
+    expect(p.filter((x) => x.marker)).toHaveLength(1); // one continuous stream
+    for (let i = 1; i < p.length; i++) expect((p[i]!.timestamp - p[i - 1]!.timestamp) >>> 0).toBe(160);
+    expect(p.filter((x) => x.payload.every((b) => b === 0xff))).toHaveLength(8); // mu-law silence
+    expect(a.stats().silenceFillSent).toBe(8);
+    a.setContinuous(false);
+    clock.advance(100);
+    expect(sa.sent).toHaveLength(10);
+  });
+
+  it('continuous option: DTMF replaces the fill, and the fill resumes after the event', () => {
+    const { b, sb, clock } = setup({ continuous: true });
+    expect(b.sendDtmf('5', 100)).toBe(true);
+    clock.advance(400);
+    const p = sentPackets(sb);
+    expect(p).toHaveLength(20);
+    const dtmf = p.filter((x) => x.payloadType === 101);
+    expect(dtmf.length).toBeGreaterThanOrEqual(5);
+    expect(p.filter((x) => x.payloadType === 0).length).toBe(20 - dtmf.length);
+    expect(p.at(-1)!.payloadType).toBe(0);
+  });
+
   it('clears the send queue on barge-in', () => {
     const { a, sa, clock } = setup();
     for (let i = 0; i < 100; i++) a.sendFrame(tone(i));

@@ -110,6 +110,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       initialSequence: randomInt(0, 0x8000),
       initialTimestamp: randomInt(0, 0x1_0000_0000 - 1),
     });
+    if (opts.continuous === true) this.setContinuous(true);
     if ((opts.sockets.rtcp || opts.rtcpMux) && opts.rtcp?.enabled !== false) {
       this.rtcp = new RtcpChannel({
         cname: opts.cname ?? randomUUID(),
@@ -160,6 +161,14 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   /** Send an RFC 4733 digit (0-9, *, #, A-D). Default 100 ms. Returns false if not possible. */
   sendDtmf(digit: string, durationMs = 100): boolean {
     return this.sender.enqueueDtmf(digit, durationMs);
+  }
+
+  /**
+   * Continuous media on or off (see {@link RtpSessionOptions.continuous}): with it on, a
+   * ptime tick with nothing queued sends one silence frame.
+   */
+  setContinuous(on: boolean): void {
+    this.sender.setFill(on ? new Int16Array(this.o.codec.samplesPerFrame) : undefined);
   }
 
   /** Barge-in: drop every queued frame now. */
@@ -231,6 +240,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     const scale = impairment.scale ?? 'narrowband';
     return {
       packetsSent: this.sender.packetsSent,
+      silenceFillSent: this.sender.fillFrames,
       bytesSent: this.sender.octetsSent,
       packetsReceived: rs.packets,
       bytesReceived: rs.payloadBytes,

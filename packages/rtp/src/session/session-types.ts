@@ -43,6 +43,14 @@ export interface RtpSessionOptions {
     samplesPerFrame: number;
     rtpTicksPerFrame: number;
   };
+  /**
+   * Continuous media: on each ptime tick with no frame queued, send one silence frame (so
+   * the stream never pauses: PBX RTP timeouts, NAT bindings, the far end's jitter buffer).
+   * A queued frame always takes the tick, so at most one packet leaves per ptime; DTMF
+   * events still replace the audio. Change it later with `RtpSession.setContinuous`.
+   * Default false (nothing is sent while the queue is empty).
+   */
+  continuous?: boolean;
   /** telephone-event payload type (RFC 4733); DTMF send/receive is off without it. */
   dtmfPayloadType?: number;
   /** Detect in-band DTMF tones (Goertzel) in received audio. Default: on when `dtmfPayloadType` is absent. */
@@ -108,6 +116,8 @@ export interface RtpSessionEvents {
 /** Session statistics. */
 export interface RtpStats {
   packetsSent: number;
+  /** Of `packetsSent`, silence frames sent by continuous media (`continuous: true`). */
+  silenceFillSent: number;
   /** Payload octets sent (RFC 3550 §6.4.1 sender octet count). */
   bytesSent: number;
   packetsReceived: number;
