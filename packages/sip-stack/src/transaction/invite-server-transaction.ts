@@ -124,6 +124,9 @@ export class InviteServerTransaction implements ServerTransaction {
     if (res.status < 300) {
       // RFC 6026 §7.1: 2xx -> Accepted, Timer L.
       this.transition('accepted');
+      // Nothing in Accepted reports to the TU (no Timer H; transport errors are ignored),
+      // so let go of it: a call shorter than Timer L (64*T1) is not kept alive by it.
+      this.user = undefined;
       this.timerL.set(() => this.terminate(), timerL(this.deps.timers));
       return;
     }

@@ -44,6 +44,17 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026)', () => {
     expect(timedOut).toBe(1);
   });
 
+  it('lets go of its TU observer in Accepted, where nothing reports to it (a short call is not kept for Timer L)', () => {
+    const s = setup('INVITE');
+    const tx = new InviteServerTransaction('k', s.req, s.deps);
+    tx.user = { onTimeout: () => undefined, onTransportError: () => undefined };
+    tx.respond(s.res(180));
+    expect(tx.user).toBeDefined();
+    tx.respond(s.res(200));
+    expect(tx.state).toBe('accepted');
+    expect(tx.user).toBeUndefined();
+  });
+
   it('ACK in Completed -> Confirmed (absorbed), Timer I = T4', () => {
     const s = setup('INVITE');
     const tx = new InviteServerTransaction('k', s.req, s.deps);
