@@ -98,7 +98,7 @@ describe('handleIncomingRefer (the daemon as transferee, RFC 3515 / RFC 5589)', 
     const f = fakeDeps(log);
     const call = activeCall();
     const done = handleIncomingRefer(f.deps, call, refer);
-    f.settle({ status: 486, reason: 'Busy Here' });
+    f.settle({ status: 486 }); // no reason phrase: the standard one
     await done;
     expect(log).toEqual(['202', 'dial sip:carol@pbx.example.com', 'NOTIFY 486 Busy Here']);
     expect(call.state).toBe('active');

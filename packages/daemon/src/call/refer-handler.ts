@@ -12,7 +12,7 @@
  * does not stop the new call; the NOTIFYs then simply go nowhere.
  */
 import type { IncomingRefer, SipHeader } from '@voice-assistant/sip-stack';
-import { formatReplaces } from '@voice-assistant/sip-stack';
+import { formatReplaces, reasonPhrase } from '@voice-assistant/sip-stack';
 import type { Call } from './call.js';
 
 /** What the new call is placed with. */
@@ -30,7 +30,8 @@ export interface ReferDialOptions {
 /** The final response to the new call's INVITE (synthetic 408/503/500 for timeouts and errors). */
 export interface ReferDialResult {
   readonly status: number;
-  readonly reason: string;
+  /** Its reason phrase; default the standard one for `status` (RFC 3261 §21). */
+  readonly reason?: string | undefined;
 }
 
 /** What {@link handleIncomingRefer} needs from the call manager. */
@@ -78,7 +79,7 @@ export async function handleIncomingRefer(
       ok ? 'transfer completed' : 'transfer failed',
     );
     // RFC 3515 §2.4.7: the final NOTIFY carries the referred request's final status.
-    await refer.notify(result.status, result.reason);
+    await refer.notify(result.status, result.reason || reasonPhrase(result.status));
     if (ok)
       await deps.hangup(call).catch((err: unknown) => call.log.warn({ err }, 'leaving the call failed'));
   } finally {
