@@ -3,7 +3,14 @@
  * 8 kHz, one byte per sample, RTP clock 8000), with waveform-substitution PLC.
  */
 import type { AudioDecoder, AudioEncoder } from './types.js';
-import { decodeALaw, decodeMuLaw, encodeALaw, encodeMuLaw } from './g711.js';
+import {
+  ALAW_ENCODE_TABLE,
+  MULAW_ENCODE_TABLE,
+  decodeALaw,
+  decodeMuLaw,
+  encodeALaw,
+  encodeMuLaw,
+} from './g711.js';
 import { WaveformConcealer } from './packet-loss-concealment.js';
 
 /** Which G.711 law. */
@@ -17,6 +24,18 @@ export class G711Encoder implements AudioEncoder {
   /** Encode a frame (any length; 160 samples for 20 ms). Returns a new Buffer. */
   encode(pcm: Int16Array): Buffer {
     return this.law === 'PCMU' ? encodeMuLaw(pcm) : encodeALaw(pcm);
+  }
+
+  /** Write one byte per sample into `target` at `offset` (no allocation); returns `pcm.length`. */
+  encodeInto(pcm: Int16Array, target: Buffer, offset: number): number {
+    const table = this.law === 'PCMU' ? MULAW_ENCODE_TABLE : ALAW_ENCODE_TABLE;
+    for (let i = 0; i < pcm.length; i++) target[offset + i] = table[pcm[i]! & 0xffff]!;
+    return pcm.length;
+  }
+
+  /** One byte per sample (RFC 3551 §4.5.14). */
+  payloadSize(samples: number): number {
+    return samples;
   }
 }
 

@@ -6,6 +6,15 @@
 export interface AudioEncoder {
   /** Encode one frame of PCM (exactly `sampleRate * frameMs / 1000` samples). */
   encode(pcm: Int16Array): Buffer;
+  /**
+   * Optional allocation-free path for codecs whose payload size is known before encoding
+   * (G.711: one byte per sample): write the payload for `pcm` into `target` at `offset`
+   * (the RTP packet being built) and return its length in bytes. Implemented together
+   * with {@link payloadSize}.
+   */
+  encodeInto?(pcm: Int16Array, target: Buffer, offset: number): number;
+  /** Payload bytes {@link encodeInto} writes for `samples` samples. */
+  payloadSize?(samples: number): number;
 }
 
 export interface AudioDecoder {

@@ -102,17 +102,18 @@ export interface JitterBufferStats {
   discarded: number;
 }
 
+/** A ring slot, preallocated and reused (no allocation per packet); empty when `packet` is undefined. */
 interface Entry {
-  readonly packet: RtpPacket;
-  readonly extSeq: number;
-  readonly tsExt: number;
+  packet: RtpPacket | undefined;
+  extSeq: number;
+  tsExt: number;
 }
 
 const EMPTY: JitterSlot = Object.freeze({ kind: 'empty' });
 
 /** The adaptive jitter buffer. */
 export class JitterBuffer {
-  private readonly ring: (Entry | undefined)[];
+  private readonly ring: Entry[];
   private readonly seen: Float64Array;
   private readonly nonAudio: Float64Array;
   private readonly mask: number;
@@ -141,7 +142,7 @@ export class JitterBuffer {
   constructor(opts: JitterBufferOptions) {
     const capacity = opts.capacity ?? 64;
     if (capacity & (capacity - 1)) throw new RangeError('capacity must be a power of two');
-    this.ring = new Array<Entry | undefined>(capacity);
+    this.ring = Array.from({ length: capacity }, (): Entry => ({ packet: undefined, extSeq: -1, tsExt: 0 }));
     this.seen = new Float64Array(capacity).fill(-1);
     this.nonAudio = new Float64Array(capacity).fill(-1);
     this.mask = capacity - 1;
@@ -230,7 +231,10 @@ export class JitterBuffer {
       return 'late';
     }
     if (extSeq - this.nextSeq > this.mask) this.evictBefore(extSeq - this.mask);
-    this.ring[idx] = { packet, extSeq, tsExt };
+    const slot = this.ring[idx]!;
+    slot.packet = packet;
+    slot.extSeq = extSeq;
+    slot.tsExt = tsExt;
     this.seen[idx] = extSeq;
     this.buffered++;
     if (extSeq > this.highestSeq) this.highestSeq = extSeq;
@@ -276,7 +280,7 @@ export class JitterBuffer {
     this.s.concealed++;
     if (c) {
       // A hole in the sequence with later packets buffered: the frame is lost.
-      const next = c.tsExt - this.playTs <= this.frameTicks + half ? c.packet.payload : undefined;
+      const next = c.tsExt - this.playTs <= this.frameTicks + half ? c.packet!.payload : undefined;
       this.playTs += this.frameTicks;
       return next ? { kind: 'lost', nextPayload: next, durationTicks: this.frameTicks } : this.lostSlot();
     }
@@ -295,7 +299,7 @@ export class JitterBuffer {
 
   /** Drop everything and start over as if no packet had been received. */
   reset(): void {
-    this.ring.fill(undefined);
+    for (const e of this.ring) e.packet = undefined;
     this.seen.fill(-1);
     this.nonAudio.fill(-1);
     this.nextSeq = -1;
@@ -313,8 +317,8 @@ export class JitterBuffer {
     this.s.currentDelayMs = delay;
     if (!this.inSilence && nowMs - this.lastAdjustMs >= this.adjustIntervalMs) {
       if (delay > target + 2 * this.frameMs) {
-        const n = this.ring[(c.extSeq + 1) & this.mask];
-        if (n && n.extSeq === c.extSeq + 1 && n.tsExt - c.tsExt === this.frameTicks) {
+        const n = this.ring[(c.extSeq + 1) & this.mask]!;
+        if (n.packet && n.extSeq === c.extSeq + 1 && n.tsExt - c.tsExt === this.frameTicks) {
           this.remove(c); // time-scale: drop one frame to shrink the delay
           this.skipTo(c.extSeq);
           this.s.dropped++;
@@ -329,13 +333,14 @@ export class JitterBuffer {
         return this.lostSlot(); // time-scale: insert one frame to grow the delay
       }
     }
+    const packet = c.packet!;
     this.remove(c);
     this.skipTo(c.extSeq);
     this.playTs = c.tsExt + this.frameTicks;
     this.consecutiveConceal = 0;
     this.inSilence = false;
     this.s.played++;
-    return { kind: 'packet', packet: c.packet };
+    return { kind: 'packet', packet };
   }
 
   /** Silence (no packet for this slot and none missing): re-align to the target delay. */
@@ -371,14 +376,14 @@ export class JitterBuffer {
     if (this.buffered === 0) return undefined;
     const end = Math.min(this.highestSeq, this.nextSeq + this.mask);
     for (let seq = this.nextSeq; seq <= end; seq++) {
-      const e = this.ring[seq & this.mask];
-      if (e && e.extSeq === seq) return e;
+      const e = this.ring[seq & this.mask]!;
+      if (e.packet && e.extSeq === seq) return e;
     }
     return undefined;
   }
 
   private remove(e: Entry): void {
-    this.ring[e.extSeq & this.mask] = undefined;
+    e.packet = undefined;
     this.buffered--;
   }
 
@@ -396,8 +401,8 @@ export class JitterBuffer {
 
   private evictBefore(seq: number): void {
     for (let s = this.nextSeq; s < seq; s++) {
-      const e = this.ring[s & this.mask];
-      if (e && e.extSeq === s) {
+      const e = this.ring[s & this.mask]!;
+      if (e.packet && e.extSeq === s) {
         this.remove(e);
         this.s.dropped++;
       }

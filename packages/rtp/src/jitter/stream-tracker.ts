@@ -32,8 +32,24 @@ export type TrackResult =
     }
   | { readonly ok: false; readonly reason: 'stale-ssrc' | 'probation' };
 
-/** Sequence/timestamp unwrapper with resynchronisation. */
+type TrackOk = Extract<TrackResult, { ok: true }>;
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+const STALE: TrackResult = Object.freeze({ ok: false, reason: 'stale-ssrc' });
+const PROBATION: TrackResult = Object.freeze({ ok: false, reason: 'probation' });
+
+/**
+ * Sequence/timestamp unwrapper with resynchronisation. {@link StreamTracker.track}
+ * returns one reused result object (no allocation per packet): read it before the next
+ * call.
+ */
 export class StreamTracker {
+  private readonly result: Mutable<TrackOk> = {
+    ok: true,
+    extSeq: 0,
+    tsExt: 0,
+    reordered: false,
+    resync: false,
+  };
   private ssrc: number | undefined;
   private previousSsrc: number | undefined;
   private seqShift = 0;
@@ -73,7 +89,7 @@ export class StreamTracker {
     return delta >= MAX_DROPOUT || delta < -MAX_MISORDER ? undefined : this.highestExt + delta;
   }
 
-  /** Map one packet. Never throws. */
+  /** Map one packet. Never throws. The result object is reused by the next call. */
   track(packet: RtpPacket, arrivalMs: number): TrackResult {
     if (this.ssrc === undefined) {
       this.ssrc = packet.ssrc;
@@ -81,11 +97,11 @@ export class StreamTracker {
       this.lastTsRaw = packet.timestamp >>> 0;
       this.lastTsExt = this.lastTsRaw;
       this.lastArrivalMs = arrivalMs;
-      return { ok: true, extSeq: this.highestExt, tsExt: this.lastTsExt, reordered: false, resync: true };
+      return this.ok(this.highestExt, this.lastTsExt, false, true);
     }
     if (packet.ssrc !== this.ssrc) {
       // Stragglers of the source we just left are stale, not a switch back.
-      if (packet.ssrc === this.previousSsrc) return { ok: false, reason: 'stale-ssrc' };
+      if (packet.ssrc === this.previousSsrc) return STALE;
       this.previousSsrc = this.ssrc;
       this.ssrc = packet.ssrc;
       return this.rebase(packet, arrivalMs, true, 1);
@@ -96,7 +112,7 @@ export class StreamTracker {
       // RFC 3550 §A.1: a big jump is a restart only when the next packet confirms it.
       if (packet.marker || s === this.badSeq) return this.rebase(packet, arrivalMs, true, 1);
       this.badSeq = (s + 1) & 0xffff;
-      return { ok: false, reason: 'probation' };
+      return PROBATION;
     }
     this.badSeq = -1;
     const extSeq = this.highestExt + delta;
@@ -113,7 +129,16 @@ export class StreamTracker {
       this.lastTsExt = tsExt;
       this.lastArrivalMs = arrivalMs;
     }
-    return { ok: true, extSeq, tsExt, reordered: delta < 0, resync: false };
+    return this.ok(extSeq, tsExt, delta < 0, false);
+  }
+
+  private ok(extSeq: number, tsExt: number, reordered: boolean, resync: boolean): TrackResult {
+    const r = this.result;
+    r.extSeq = extSeq;
+    r.tsExt = tsExt;
+    r.reordered = reordered;
+    r.resync = resync;
+    return r;
   }
 
   private rebase(packet: RtpPacket, arrivalMs: number, newSeq: boolean, seqDelta: number): TrackResult {
@@ -131,7 +156,7 @@ export class StreamTracker {
     this.lastTsRaw = tsRaw;
     this.lastTsExt = tsExt;
     this.lastArrivalMs = arrivalMs;
-    return { ok: true, extSeq, tsExt, reordered: false, resync: true };
+    return this.ok(extSeq, tsExt, false, true);
   }
 
   private frameMs(): number {

@@ -174,11 +174,28 @@ export interface RtpHeaderFields {
  * `offset` without allocating. Returns the number of bytes written (always 12).
  */
 export function writeRtpHeader(target: Buffer, offset: number, f: RtpHeaderFields): number {
+  return writeRtpHeaderValues(target, offset, f.marker, f.payloadType, f.sequenceNumber, f.timestamp, f.ssrc);
+}
+
+/**
+ * {@link writeRtpHeader} with positional arguments, for per-packet send paths that must
+ * not allocate a fields object. Returns 12.
+ */
+export function writeRtpHeaderValues(
+  target: Buffer,
+  offset: number,
+  marker: boolean,
+  payloadType: number,
+  sequenceNumber: number,
+  timestamp: number,
+  ssrc: number,
+): number {
+  // RFC 3550 §5.1: V=2, P=0, X=0, CC=0 | M, PT | sequence | timestamp | SSRC.
   target[offset] = 0x80;
-  target[offset + 1] = (f.marker ? 0x80 : 0) | (f.payloadType & 0x7f);
-  target.writeUInt16BE(f.sequenceNumber & 0xffff, offset + 2);
-  target.writeUInt32BE(f.timestamp >>> 0, offset + 4);
-  target.writeUInt32BE(f.ssrc >>> 0, offset + 8);
+  target[offset + 1] = (marker ? 0x80 : 0) | (payloadType & 0x7f);
+  target.writeUInt16BE(sequenceNumber & 0xffff, offset + 2);
+  target.writeUInt32BE(timestamp >>> 0, offset + 4);
+  target.writeUInt32BE(ssrc >>> 0, offset + 8);
   return RTP_HEADER_SIZE;
 }
 

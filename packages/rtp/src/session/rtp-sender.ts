@@ -5,7 +5,7 @@
  * callback.
  */
 import type { AudioEncoder } from '../codec/types.js';
-import { RTP_HEADER_SIZE, writeRtpHeader } from '../packet/rtp-packet.js';
+import { RTP_HEADER_SIZE, writeRtpHeaderValues } from '../packet/rtp-packet.js';
 import { buildDtmfPackets, type DtmfPacket } from '../dtmf/dtmf-sender.js';
 import { digitToEvent } from '../dtmf/telephone-event.js';
 
@@ -157,13 +157,24 @@ export class RtpSender {
         this.head = 0;
       }
     }
-    const payload = this.o.encoder.encode(pcm);
-    const packet = Buffer.allocUnsafe(RTP_HEADER_SIZE + payload.length);
+    const enc = this.o.encoder;
+    let packet: Buffer;
+    let payloadLength: number;
+    if (enc.encodeInto !== undefined && enc.payloadSize !== undefined) {
+      // Encode straight into the packet: one allocation per packet (dgram keeps the buffer
+      // until the send completes, so the packet itself cannot be reused).
+      packet = Buffer.allocUnsafe(RTP_HEADER_SIZE + enc.payloadSize(pcm.length));
+      payloadLength = enc.encodeInto(pcm, packet, RTP_HEADER_SIZE);
+    } else {
+      const payload = enc.encode(pcm);
+      packet = Buffer.allocUnsafe(RTP_HEADER_SIZE + payload.length);
+      payload.copy(packet, RTP_HEADER_SIZE);
+      payloadLength = payload.length;
+    }
     // RFC 3551 §4.1: marker on the first packet of a talkspurt (after silence).
     this.writeHeader(packet, this.o.payloadType, this.silent, ts);
-    payload.copy(packet, RTP_HEADER_SIZE);
     this.silent = false;
-    this.octetsSent += payload.length;
+    this.octetsSent += payloadLength;
     send(packet);
   }
 
@@ -183,13 +194,7 @@ export class RtpSender {
   }
 
   private writeHeader(packet: Buffer, payloadType: number, marker: boolean, timestamp: number): void {
-    writeRtpHeader(packet, 0, {
-      marker,
-      payloadType,
-      sequenceNumber: this.seq,
-      timestamp,
-      ssrc: this.o.ssrc,
-    });
+    writeRtpHeaderValues(packet, 0, marker, payloadType, this.seq, timestamp, this.o.ssrc);
     this.seq = (this.seq + 1) & 0xffff;
     this.packetsSent++;
   }
