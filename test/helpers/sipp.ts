@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROOT } from './paths.js';
 import { startProcess } from './processes.js';
 
 export interface SippResult {
@@ -63,4 +64,33 @@ function lastStats(file: string): { successful?: number; failed?: number } {
   } catch {
     return {};
   }
+}
+
+/**
+ * sipp arguments for one call of `test/sipp/<name>.xml` against `remote` (`host:port`),
+ * from 127.0.0.1:`sipPort` with RTP on `mediaPort`, service `echo`; `extra` appended.
+ */
+export function scenarioArgs(
+  remote: string,
+  name: string,
+  sipPort: number,
+  mediaPort: number,
+  extra: string[] = [],
+): string[] {
+  return [
+    remote,
+    '-sf',
+    join(ROOT, `test/sipp/${name}.xml`),
+    '-s',
+    'echo',
+    '-m',
+    '1',
+    '-i',
+    '127.0.0.1',
+    '-p',
+    String(sipPort),
+    '-mp',
+    String(mediaPort),
+    ...extra,
+  ];
 }

@@ -1,9 +1,8 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon.js';
-import { ROOT, runDir } from '../helpers/paths.js';
+import { runDir } from '../helpers/paths.js';
 import { freePortBlock } from '../helpers/ports.js';
-import { runSipp } from '../helpers/sipp.js';
+import { runSipp, scenarioArgs } from '../helpers/sipp.js';
 import { stopAll } from '../helpers/processes.js';
 
 /**
@@ -35,24 +34,7 @@ describe('session timers (RFC 4028) against the daemon', () => {
   });
 
   const scenario = (name: string, sipPort: number) =>
-    runSipp(
-      [
-        `127.0.0.1:${base}`,
-        '-sf',
-        join(ROOT, `test/sipp/${name}.xml`),
-        '-s',
-        'echo',
-        '-m',
-        '1',
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(sipPort),
-        '-mp',
-        String(sipPort + 2),
-      ],
-      { dir, name, timeoutSec: 90 },
-    );
+    runSipp(scenarioArgs(`127.0.0.1:${base}`, name, sipPort, sipPort + 2), { dir, name, timeoutSec: 90 });
 
   // Both scenarios wait for the refresh at 45 s, so they run side by side.
   it('refresher=uas: Session-Expires;refresher=uas + Require: timer, the refresh at 45 s, and 491 glare against it', async () => {

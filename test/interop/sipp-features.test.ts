@@ -1,9 +1,8 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon.js';
-import { ROOT, runDir } from '../helpers/paths.js';
+import { runDir } from '../helpers/paths.js';
 import { freePortBlock } from '../helpers/ports.js';
-import { runSipp } from '../helpers/sipp.js';
+import { runSipp, scenarioArgs } from '../helpers/sipp.js';
 import { stopAll, until } from '../helpers/processes.js';
 
 /** SIPp scenarios for call features, driven straight at the daemon (RFC 3261, 3264, 3311). */
@@ -43,24 +42,7 @@ describe('sipp feature scenarios against the daemon', () => {
   });
 
   const scenario = async (name: string, port: number, sipPort: number, timeoutSec = 20) =>
-    runSipp(
-      [
-        `127.0.0.1:${port}`,
-        '-sf',
-        join(ROOT, `test/sipp/${name}.xml`),
-        '-s',
-        'echo',
-        '-m',
-        '1',
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(sipPort),
-        '-mp',
-        String(sipPort + 10),
-      ],
-      { dir, name, timeoutSec },
-    );
+    runSipp(scenarioArgs(`127.0.0.1:${port}`, name, sipPort, sipPort + 10), { dir, name, timeoutSec });
 
   it('CANCEL before answer: 200 to the CANCEL, 487 to the INVITE', async () => {
     const r = await scenario('cancel', base, base + 4);

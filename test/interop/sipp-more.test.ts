@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon.js';
-import { ROOT, runDir } from '../helpers/paths.js';
+import { runDir } from '../helpers/paths.js';
 import { freePortBlock } from '../helpers/ports.js';
-import { runSipp } from '../helpers/sipp.js';
+import { runSipp, scenarioArgs } from '../helpers/sipp.js';
 import { stopAll, until } from '../helpers/processes.js';
 import { header, headerValues, inDialogRequest, inviteRequest, UdpPeer } from '../helpers/sip-wire.js';
 
@@ -60,24 +60,11 @@ describe('more sipp scenarios against the daemon', () => {
     sippPort += 2;
     const messageFile = join(dir, `${run}-messages.log`);
     const r = await runSipp(
-      [
-        `127.0.0.1:${daemon.sipPort}`,
-        '-sf',
-        join(ROOT, `test/sipp/${name}.xml`),
-        '-s',
-        'echo',
-        '-m',
-        '1',
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(local),
-        '-mp',
-        String(local + 20),
+      scenarioArgs(`127.0.0.1:${daemon.sipPort}`, name, local, local + 20, [
         '-trace_msg',
         '-message_file',
         messageFile,
-      ],
+      ]),
       { dir, name: run, timeoutSec },
     );
     let trace = '';

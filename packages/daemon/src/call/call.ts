@@ -2,9 +2,10 @@ import type { Dialog, IncomingCall } from '@voice-assistant/sip-stack';
 import type {
   DatagramSocket,
   DtlsSrtpKeys,
+  LocalMediaOptions,
   NegotiatedMedia,
   RtpSession,
-  SecureMediaResult,
+  SecureMediaTransport,
 } from '@voice-assistant/rtp';
 import type { CallApp } from '../apps/types.js';
 import type { CallRecorder } from '../recording/index.js';
@@ -29,6 +30,7 @@ export type CallEndReason =
   | 'ack-timeout'
   | 'failed'
   | 'transferred'
+  | 'replaced'
   | 'shutdown';
 
 export type CallDirection = 'inbound' | 'outbound';
@@ -67,6 +69,24 @@ export interface CallSummary {
   readonly warnings: string[];
 }
 
+/**
+ * DTLS-SRTP media of a call (RFC 5763/5764): answered with rtp's `prepareSecureMedia`
+ * (inbound) or offered with `createSecureOffer` (outbound, offerless INVITE).
+ */
+export interface SecureMedia {
+  /** The RFC 7983 demultiplexing transport RTP runs on (rtcp-mux). */
+  readonly transport: SecureMediaTransport;
+  /** The SRTP keys once the handshake completes; rejects on timeout or fingerprint mismatch. */
+  readonly ready: Promise<DtlsSrtpKeys>;
+  /**
+   * Our fingerprint and ICE credentials/candidates, to answer re-INVITEs of this call with
+   * the same ones (RFC 8842 §5.5, RFC 8839 §4.4).
+   */
+  readonly answerOptions?: Pick<LocalMediaOptions, 'dtls' | 'ice'> | undefined;
+  /** Stops DTLS and detaches from the socket (and releases a TURN allocation we made). */
+  readonly close: () => void;
+}
+
 /** One call: owns its SIP dialog, its RTP session and its application. */
 export class Call {
   state: CallState;
@@ -85,6 +105,10 @@ export class Call {
   incoming?: IncomingCall;
   /** Outbound only: aborts the INVITE (CANCEL) before the answer. */
   readonly abort = new AbortController();
+  /** A transfer (REFER) we started is in progress: a second one is refused. */
+  transferring = false;
+  /** The app asked for a continuous RTP stream (silence on empty ticks); kept across session rebuilds. */
+  continuous = false;
   /** Outbound only: a system prompt for this call's assistant. */
   prompt?: string;
   /** Our side of the SDP: the address/port we offered and the o= line identity (RFC 3264 §8). */
@@ -92,7 +116,7 @@ export class Call {
   /** The call's RTP/RTCP sockets (kept across codec changes). */
   sockets?: { rtp: DatagramSocket; rtcp?: DatagramSocket | undefined };
   /** DTLS-SRTP media (RFC 5763/5764): the secure transport, and the keys once the handshake is done. */
-  secure?: Extract<SecureMediaResult, { ok: true }>;
+  secure?: SecureMedia;
   srtpKeys?: DtlsSrtpKeys;
   /** Stereo WAV + sidecar writer, when the call is recorded. */
   recorder?: CallRecorder;
@@ -103,6 +127,9 @@ export class Call {
   /** Resolves when the call ends. */
   readonly ended$: Promise<CallEndReason>;
   private resolveEnded!: (r: CallEndReason) => void;
+  /** Resolves true when the call becomes active (answered and ACKed), false when it ends first. */
+  readonly active$: Promise<boolean>;
+  private resolveActive!: (active: boolean) => void;
 
   constructor(
     readonly id: string,
@@ -112,6 +139,7 @@ export class Call {
   ) {
     this.state = parties.direction === 'inbound' ? 'ringing' : 'dialing';
     this.ended$ = new Promise((resolve) => (this.resolveEnded = resolve));
+    this.active$ = new Promise((resolve) => (this.resolveActive = resolve));
   }
 
   /** True once the call ended (re-read after every await: a CANCEL or BYE may end it meanwhile). */
@@ -123,12 +151,20 @@ export class Call {
     return this.parties.callId;
   }
 
+  /** Marks the call active (answered and confirmed); sets `answeredAt`. */
+  markActive(): void {
+    this.state = 'active';
+    this.answeredAt = Date.now();
+    this.resolveActive(true);
+  }
+
   /** Marks the call ended (the call manager releases resources). */
   markEnded(reason: CallEndReason): void {
     this.state = 'ended';
     this.endReason = reason;
     this.endedAt = Date.now();
     this.resolveEnded(reason);
+    this.resolveActive(false);
   }
 
   summary(): CallSummary {

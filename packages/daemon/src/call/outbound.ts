@@ -5,14 +5,15 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { applyAnswer, createOffer } from '@voice-assistant/rtp';
-import type { Dialog, UserAgent } from '@voice-assistant/sip-stack';
+import type { Dialog, SipHeader, UserAgent } from '@voice-assistant/sip-stack';
 import type { AccountConfig } from '../config/index.js';
 import type { Call } from './call.js';
 import { targetUri } from './call-control.js';
-import { createSession, localMediaOptions } from './call-media.js';
+import { localMediaOptions } from './call-media.js';
+import { useNegotiatedMedia } from './call-session.js';
 import type { CallHost } from './call-host.js';
 import { localAddressFor } from './local-address.js';
+import { createMediaOffer } from './media-offer.js';
 
 /** A refused outbound call request, with the HTTP status that says why. */
 export class CallRequestError extends Error {
@@ -32,7 +33,14 @@ export interface PlaceCallRequest {
   readonly account?: string;
   /** System prompt for this call's assistant. */
   readonly prompt?: string;
+  /** Extra INVITE headers (a transfer we take: Replaces, RFC 3891 §6.1; Referred-By, RFC 3892 §3). */
+  readonly headers?: readonly SipHeader[];
+  /** Called for each provisional response to the INVITE (180, 183, ...). */
+  readonly onProgress?: (status: number, reason: string) => void;
 }
+
+/** What a call or transfer target may look like: an extension, a number or a SIP/tel URI (no spaces, quotes or `<>`). */
+export const TARGET_PATTERN = /^[A-Za-z0-9+*#@:;=._%[\]-]+$/;
 
 /**
  * Places an outbound call: validates the request at once (throws `CallRequestError`), then
@@ -44,7 +52,7 @@ export function placeCall(host: CallHost, req: PlaceCallRequest): Call {
   if (!ua || host.draining) throw new CallRequestError(503, 'not accepting calls (starting or draining)');
   if (host.calls.size >= cfg.sip.maxConcurrentCalls)
     throw new CallRequestError(503, 'concurrent call limit reached');
-  if (typeof req.to !== 'string' || !/^[A-Za-z0-9+*#@:;=._%[\]-]+$/.test(req.to))
+  if (typeof req.to !== 'string' || !TARGET_PATTERN.test(req.to))
     throw new CallRequestError(400, '"to" must be an extension, a number or a SIP URI');
   const accounts = cfg.sip.accounts;
   const account = req.account
@@ -58,7 +66,7 @@ export function placeCall(host: CallHost, req: PlaceCallRequest): Call {
   const fromUri = `sip:${user}@${account.domain ?? account.server ?? host.deps.publicAddress() ?? 'localhost'}`;
   const call = host.newCall({ callId: '', from: fromUri, to: toUri, direction: 'outbound' }, account);
   if (typeof req.prompt === 'string' && req.prompt.trim() !== '') call.prompt = req.prompt;
-  dial(host, call, account, ua, toUri).catch((err: unknown) => {
+  dial(host, call, account, ua, toUri, req).catch((err: unknown) => {
     call.log.error({ err }, 'outbound call failed');
     host.deps.metrics.errorsTotal.inc({ error_type: 'sip_handler', account: account.name });
     host.end(call, 'failed');
@@ -70,6 +78,17 @@ function bracket(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
+/**
+ * The host of `host[:port]`, `[v6]:port` or a bare IPv6 literal, without port or brackets
+ * (RFC 3261 §19.1.1 hostport).
+ */
+export function hostOnly(hostport: string): string {
+  const v6 = /^\[([^\]]+)\]/.exec(hostport);
+  if (v6) return v6[1] as string;
+  const colons = hostport.split(':').length - 1;
+  return colons === 1 ? (hostport.split(':')[0] as string) : hostport;
+}
+
 /** Sends the INVITE for `call` and, on a 2xx, applies the answer and starts the call. */
 async function dial(
   host: CallHost,
@@ -77,8 +96,8 @@ async function dial(
   account: AccountConfig,
   ua: UserAgent,
   toUri: string,
+  req: PlaceCallRequest,
 ): Promise<void> {
-  const cfg = host.deps.config();
   // Requests go to the registrar/proxy: Request-URI user@server:port, To user@domain.
   const server = account.server ? account.server : (/@([^;>]+)/.exec(toUri)?.[1] ?? '127.0.0.1');
   const requestUri = account.server
@@ -87,12 +106,14 @@ async function dial(
   const alloc = await host.allocatePorts(call);
   if (!alloc) return host.end(call, 'failed');
   if (call.ended) return;
-  const remoteIp = isIP(server.replace(/^\[|\]$/g, '').split(':')[0] ?? '')
-    ? server
-    : (await lookup(server.split(':')[0] ?? server)).address;
-  const address = host.deps.publicAddress() ?? (await localAddressFor(remoteIp.replace(/^\[|\]$/g, '')));
+  const remoteHost = hostOnly(server);
+  const remoteIp = isIP(remoteHost) ? remoteHost : (await lookup(remoteHost)).address;
+  const address = host.deps.publicAddress() ?? (await localAddressFor(remoteIp));
   const sessionId = host.nextSessionId();
-  const offer = createOffer(localMediaOptions(account, { address, port: alloc.port, sessionId, version: 1 }));
+  const local = localMediaOptions(account, { address, port: alloc.port, sessionId, version: 1 });
+  // RFC 3264 §5; a dtls-srtp account offers UDP/TLS/RTP/SAVPF with ICE-lite (media-offer.ts).
+  const offer = await createMediaOffer(host, call, account, alloc.rtp, local);
+  if (call.ended) return;
   call.log.info({ to: toUri, via: requestUri }, 'placing call');
   let dialog: Dialog;
   try {
@@ -101,6 +122,7 @@ async function dial(
       to: toUri,
       body: Buffer.from(offer.sdp),
       contentType: 'application/sdp',
+      ...(req.headers && req.headers.length > 0 ? { headers: [...req.headers] } : {}),
       transport: account.transport,
       signal: call.abort.signal,
       credentials:
@@ -109,6 +131,7 @@ async function dial(
           : undefined,
       onProgress: (res) => {
         if (res.status >= 180 && call.state === 'dialing') call.state = 'ringing';
+        req.onProgress?.(res.status, res.reason);
       },
     });
   } catch (err) {
@@ -123,15 +146,13 @@ async function dial(
     if (dialog.state !== 'terminated') await dialog.bye().catch(() => undefined);
     return host.end(call, 'local-hangup');
   }
-  const answer = applyAnswer(offer.state, dialog.remoteBody?.body.toString('utf8') ?? '');
+  const answer = offer.complete(dialog.remoteBody?.body.toString('utf8') ?? '');
   if (!answer.ok) {
     call.log.warn({ reason: answer.reason }, 'unusable SDP answer: hanging up');
     await dialog.bye().catch(() => undefined);
     return host.end(call, 'failed');
   }
-  call.media = answer.media;
-  call.local = { address, port: alloc.port, sessionId, version: 1, sdp: offer.sdp };
-  call.sockets = { rtp: alloc.rtp, rtcp: alloc.rtcp };
-  call.session = createSession(answer.media, call.sockets, cfg, call.log);
+  // RFC 5763 §5: the answerer picked the DTLS role; the app starts once keys are agreed (call-start.ts).
+  useNegotiatedMedia(host, call, answer.media, { address, sessionId, sdp: offer.sdp }, alloc);
   host.confirm(call);
 }
