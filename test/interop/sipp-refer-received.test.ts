@@ -16,13 +16,6 @@ interface CallsList {
  * (a second sipp, `-sn uas`), reports its progress up to NOTIFY 200, and leaves the first
  * call with BYE while the new call goes on with its own app.
  */
-/**
- * True once the daemon hooks each call dialog's `refer` event to `handleIncomingRefer`
- * (call/refer-handler.ts); until then the daemon answers the REFER 603 and the case below is
- * expected to fail at its `202` (it.fails). The call-manager owner flips this with the hookup.
- */
-const REFER_HOOKED_UP = false;
-
 describe('sipp: REFER received by the daemon', () => {
   const dir = runDir('sipp-refer-received');
   let base = 0;
@@ -49,52 +42,50 @@ describe('sipp: REFER received by the daemon', () => {
   const calls = async (): Promise<CallsList['calls']> =>
     ((await (await fetch(`${api()}/calls`)).json()) as CallsList).calls;
 
-  (REFER_HOOKED_UP ? it : it.fails)(
-    'blind transfer: 202, NOTIFY 100/.../200, the target is called, the first call ends with BYE',
-    async () => {
-      const targetPort = base + 4;
-      // The transfer target: answers one INVITE (180, 200) and waits for its BYE.
-      const target = runSipp(
-        ['-sn', 'uas', '-i', '127.0.0.1', '-p', String(targetPort), '-mp', String(base + 16), '-m', '1'],
-        { dir, name: 'refer-target', timeoutSec: 40 },
-      );
-      const transferor = await runSipp(
-        [
-          `127.0.0.1:${base}`,
-          '-sf',
-          join(ROOT, 'test/sipp/refer-received.xml'),
-          '-s',
-          'echo',
-          '-key',
-          'target_port',
-          String(targetPort),
-          '-m',
-          '1',
-          '-i',
-          '127.0.0.1',
-          '-p',
-          String(base + 2),
-          '-mp',
-          String(base + 10),
-        ],
-        { dir, name: 'refer-received', timeoutSec: 30 },
-      );
-      // The 2xx's Allow lists REFER with or without the call-manager hookup; everything from
-      // the 202 on needs the dialog's 'refer' listener (handleIncomingRefer) in the daemon.
-      expect(transferor.exitCode, transferor.output.slice(-2000)).toBe(0);
-      await daemon.waitLog(/^transfer requested: REFER accepted$/, 5000);
-      await daemon.waitLog(/^transfer completed$/, 5000);
-      await daemon.waitLog(/^call ended: transferred$/, 5000);
-      // The new call to the target is up, with its own app; hang it up to let the target finish.
-      const leg = await until(
-        async () => (await calls()).find((c) => c.direction === 'outbound' && c.state === 'active'),
-        10_000,
-        'the active call to the transfer target',
-      );
-      expect(leg.to).toMatch(new RegExp(`^sip:target@127\\.0\\.0\\.1:${targetPort}`));
-      expect((await fetch(`${api()}/calls/${leg.id}`, { method: 'DELETE' })).ok).toBe(true);
-      const t = await target;
-      expect(t.exitCode, t.output.slice(-2000)).toBe(0);
-    },
-  );
+  it('blind transfer: 202, NOTIFY 100/.../200, the target is called, the first call ends with BYE', async () => {
+    const targetPort = base + 4;
+    // The transfer target: answers one INVITE (180, 200) and waits for its BYE.
+    const target = runSipp(
+      ['-sn', 'uas', '-i', '127.0.0.1', '-p', String(targetPort), '-mp', String(base + 16), '-m', '1'],
+      { dir, name: 'refer-target', timeoutSec: 40 },
+    );
+    const transferor = await runSipp(
+      [
+        `127.0.0.1:${base}`,
+        '-sf',
+        join(ROOT, 'test/sipp/refer-received.xml'),
+        '-s',
+        'echo',
+        '-key',
+        'target_port',
+        String(targetPort),
+        '-m',
+        '1',
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(base + 2),
+        '-mp',
+        String(base + 10),
+        '-trace_msg',
+        '-message_file',
+        join(dir, 'refer-received-messages.log'),
+      ],
+      { dir, name: 'refer-received', timeoutSec: 30 },
+    );
+    expect(transferor.exitCode, transferor.output.slice(-2000)).toBe(0);
+    await daemon.waitLog(/^transfer requested: REFER accepted$/, 5000);
+    await daemon.waitLog(/^transfer completed$/, 5000);
+    await daemon.waitLog(/^call ended: transferred$/, 5000);
+    // The new call to the target is up, with its own app; hang it up to let the target finish.
+    const leg = await until(
+      async () => (await calls()).find((c) => c.direction === 'outbound' && c.state === 'active'),
+      10_000,
+      'the active call to the transfer target',
+    );
+    expect(leg.to).toMatch(new RegExp(`^sip:target@127\\.0\\.0\\.1:${targetPort}`));
+    expect((await fetch(`${api()}/calls/${leg.id}`, { method: 'DELETE' })).ok).toBe(true);
+    const t = await target;
+    expect(t.exitCode, t.output.slice(-2000)).toBe(0);
+  });
 });

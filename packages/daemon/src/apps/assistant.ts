@@ -26,18 +26,6 @@ export interface TranscriptLine {
   readonly atMs: number;
 }
 
-/**
- * A media port whose RTP session can keep the stream continuous by itself
- * (`RtpSession.setContinuous`: a silence frame on each ptime tick with nothing queued).
- */
-interface ContinuousMediaPort extends MediaPort {
-  setContinuous(on: boolean): void;
-}
-
-function hasContinuous(media: MediaPort): media is ContinuousMediaPort {
-  return typeof (media as Partial<ContinuousMediaPort>).setContinuous === 'function';
-}
-
 const SAMPLE_RATES = [8000, 16000, 24000, 48000] as const;
 type Rate = (typeof SAMPLE_RATES)[number];
 
@@ -74,7 +62,7 @@ export class AssistantApp implements CallApp {
     // RTP stays continuous while the assistant is quiet (PBX RTP timeouts, NAT pinholes,
     // the far end's jitter buffer): the RTP session fills empty ticks with silence on its
     // own media clock when the port offers it; otherwise tick() queues silence frames.
-    if (hasContinuous(media)) media.setContinuous(true);
+    if (media.setContinuous) media.setContinuous(true);
     else this.silence = new Int16Array(media.samplesPerFrame);
     this.pipeline = new VoicePipeline({
       ...providers,

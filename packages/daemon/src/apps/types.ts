@@ -16,6 +16,12 @@ export interface MediaPort {
   readonly queuedFrames: number;
   /** Ends the call (BYE). */
   hangup(reason: string): void;
+  /**
+   * Keep the outgoing stream continuous (RTP sessions: `RtpSession.setContinuous`, a silence
+   * frame on each ptime tick with nothing queued). Absent on ports that cannot (Twilio
+   * Media Streams); an app then queues its own silence when it needs a continuous stream.
+   */
+  setContinuous?(on: boolean): void;
 }
 
 export interface CallApp {

@@ -1,6 +1,8 @@
 import type { CallControl } from '../apps/assistant.js';
 import type { AccountConfig } from '../config/index.js';
 import type { Call } from './call.js';
+import type { CallHost } from './call-host.js';
+import { blindTransfer } from './transfer.js';
 
 /** A bare extension or number becomes `sip:EXT@<account domain>`; sip:, sips: and tel: URIs pass through. */
 export function targetUri(account: AccountConfig | undefined, target: string, fallbackHost?: string): string {
@@ -11,32 +13,13 @@ export function targetUri(account: AccountConfig | undefined, target: string, fa
 
 /**
  * SIP actions on a call, for the assistant's tools and the HTTP API:
- * - blind transfer (RFC 3515 §2.4.1): REFER with Refer-To and Referred-By; on a 2xx the
- *   transferee calls the target and we leave the call (NOTIFY progress is not awaited);
+ * - blind transfer (RFC 3515, `transfer.ts`): REFER, then the final NOTIFY decides
+ *   whether we leave the call (2xx) or keep it (failure: resolves false);
  * - RFC 4733 digits, one every 250 ms.
  */
-export function callControl(
-  call: Call,
-  account: () => AccountConfig | undefined,
-  leave: () => Promise<void>,
-): CallControl {
+export function callControl(host: CallHost, call: Call): CallControl {
   return {
-    transfer: async (target) => {
-      const dialog = call.dialog;
-      if (!dialog || dialog.state !== 'confirmed') return false;
-      const ours = call.parties.direction === 'inbound' ? call.parties.to : call.parties.from;
-      const uri = targetUri(account(), target, /@([^;>]+)/.exec(ours)?.[1]);
-      const res = await dialog.request('REFER', {
-        headers: [
-          { name: 'Refer-To', value: `<${uri}>` },
-          { name: 'Referred-By', value: `<${ours}>` },
-        ],
-      });
-      const ok = res.status >= 200 && res.status < 300;
-      call.log.info({ status: res.status, target: uri }, ok ? 'transfer accepted' : 'transfer refused');
-      if (ok) await leave();
-      return ok;
-    },
+    transfer: (target) => blindTransfer(host, call, target),
     sendDtmf: (digits) => {
       [...digits].forEach((d, i) => setTimeout(() => call.session?.sendDtmf(d), i * 250).unref());
     },

@@ -4,15 +4,17 @@ import type { IncomingCall } from '@voice-assistant/sip-stack';
 import type { AccountConfig } from '../config/index.js';
 import { Call, type CallEndReason } from './call.js';
 import type { CallHost, CallManagerDeps, PortAllocation } from './call-host.js';
-import { controlOf, startCall } from './call-start.js';
+import { startCall } from './call-start.js';
 import { outcome } from './end-reason.js';
 import { answerIncoming } from './inbound.js';
 import { placeCall, type PlaceCallRequest } from './outbound.js';
 import { finishRecording } from './recording.js';
+import { attendedTransfer, blindTransfer, type TransferMode } from './transfer.js';
 
 export type { CallManagerDeps } from './call-host.js';
 export { CallRequestError, type PlaceCallRequest } from './outbound.js';
 export { infoDigit } from './info-dtmf.js';
+export type { TransferMode } from './transfer.js';
 
 /** Ended calls kept for `GET /calls/:id`. */
 const RECENT_LIMIT = 200;
@@ -109,9 +111,16 @@ export class CallManager {
     if (dialog && dialog.state !== 'terminated') await dialog.bye().catch(() => undefined);
   }
 
-  /** Blind-transfers a call (REFER); resolves true when the far end accepted. */
-  async transfer(call: Call, target: string): Promise<boolean> {
-    return controlOf(this.host, call).transfer(target);
+  /**
+   * Transfers a call (RFC 3515 REFER; `attended`: with Replaces after a consultation call,
+   * RFC 3891). Resolves true when the transfer went through (we left the call), false when
+   * it failed and the call goes on. Throws `CallRequestError` when an attended transfer's
+   * consultation call cannot be placed.
+   */
+  async transfer(call: Call, target: string, mode: TransferMode = 'blind'): Promise<boolean> {
+    return mode === 'attended'
+      ? attendedTransfer(this.host, call, target)
+      : blindTransfer(this.host, call, target);
   }
 
   /**

@@ -4,7 +4,7 @@
  * dialog's in-call requests (BYE, INFO, re-INVITE/UPDATE) are routed to it.
  */
 import { sharedMediaClock } from '@voice-assistant/rtp';
-import type { ReinviteResponder, SipRequest } from '@voice-assistant/sip-stack';
+import type { IncomingRefer, ReinviteResponder, SipRequest } from '@voice-assistant/sip-stack';
 import { createCallApp } from '../apps/factory.js';
 import type { CallApp, MediaPort } from '../apps/types.js';
 import type { Call } from './call.js';
@@ -15,23 +15,14 @@ import { endReasonOf } from './end-reason.js';
 import { infoDigit } from './info-dtmf.js';
 import { startRecording } from './recording.js';
 import { mediaSockets } from './secure-media.js';
-
-/** The call's SIP actions (transfer, DTMF) for its app and the HTTP API. */
-export function controlOf(host: CallHost, call: Call): ReturnType<typeof callControl> {
-  return callControl(
-    call,
-    () => host.account(call.account),
-    () => host.hangup(call, 'transferred'),
-  );
-}
+import { takeTransfer } from './transfer.js';
 
 /** The call is up: start media and the application. No-op without a dialog and a session. */
 export function startCall(host: CallHost, call: Call): void {
   const dialog = call.dialog;
   const session = call.session;
   if (!dialog || !session) return;
-  call.state = 'active';
-  call.answeredAt = Date.now();
+  call.markActive();
   const media = call.media;
   const sampleRate = media?.codec.sampleRate ?? 8000;
   const account = host.account(call.account);
@@ -51,11 +42,15 @@ export function startCall(host: CallHost, call: Call): void {
       return call.session?.queuedFrames ?? 0;
     },
     hangup: (reason) => void host.hangup(call, reason === 'timeout' ? 'media-timeout' : 'local-hangup'),
+    setContinuous: (on) => {
+      call.continuous = on;
+      call.session?.setContinuous(on);
+    },
   };
   const providers = account ? host.deps.providers(account.name) : undefined;
   const choice = createCallApp({
     port,
-    control: controlOf(host, call),
+    control: callControl(host, call),
     account,
     providers,
     prompts: host.deps.prompts,
@@ -82,6 +77,8 @@ export function startCall(host: CallHost, call: Call): void {
     call.app?.onDtmf(digit);
   });
   dialog.on('terminated', (e: { reason: string }) => host.end(call, endReasonOf(e.reason)));
+  // RFC 3515: the far end (a PBX's transfer key, an operator) asks us to call someone else.
+  dialog.on('refer', (refer: IncomingRefer) => takeTransfer(host, call, refer));
   dialog.on('reinvite', (req: SipRequest, respond: ReinviteResponder) =>
     handleReoffer(call, host.account(call.account), req, respond, (m) => rebuildSession(host, call, m)),
   );
@@ -128,6 +125,7 @@ function rebuildSession(host: CallHost, call: Call, media: Call['media'] & objec
   call.session?.close();
   call.session = createSession(media, mediaSockets(call), host.deps.config(), call.log);
   if (call.srtpKeys) call.session.setSrtp(call.srtpKeys);
+  if (call.continuous) call.session.setContinuous(true);
   attachSession(host, call);
   call.session.start();
 }

@@ -16,7 +16,11 @@ function field(body: unknown, name: string): string | undefined {
  * - `POST /calls` `{ "to": "100", "account"?: "office", "prompt"?: "..." }` -> 202 with the call;
  * - `GET /calls` (in progress, then recently ended), `GET /calls/:id` (progress and outcome);
  * - `DELETE /calls/:id`: CANCEL before the answer, BYE after it;
- * - `POST /calls/:id/transfer` `{ "target": "200" }`: blind transfer (REFER).
+ * - `POST /calls/:id/transfer` `{ "target": "200", "mode"?: "blind" | "attended" }`: blind
+ *   transfer (REFER, RFC 3515) or attended (consultation call to the target, then REFER with
+ *   Replaces, RFC 3891); answers once the transfer's outcome is known: 202 `{ transferred:
+ *   true }` when it went through (we left the call), 502 `{ transferred: false }` when it
+ *   failed and the call goes on.
  * With `TELEPHONY_PROVIDER=twilio`, or `TELEPHONY_FALLBACK=twilio` while SIP is unusable,
  * `POST /calls` goes through Twilio's REST API instead.
  */
@@ -90,11 +94,21 @@ export function callsApi(calls: () => CallManager | undefined, twilio?: TwilioOu
       path: TRANSFER,
       handler: async (req, res, [id]) => {
         const call = find(id);
-        const target = field(await readJsonBody(req), 'target');
+        const body = await readJsonBody(req);
+        const target = field(body, 'target');
         if (!target) throw new HttpError(400, 'body must be JSON with "target"');
+        const mode = field(body, 'mode') ?? 'blind';
+        if (mode !== 'blind' && mode !== 'attended')
+          throw new HttpError(400, '"mode" must be "blind" or "attended"');
         if (call.state !== 'active') throw new HttpError(409, `call is ${call.state}, not active`);
-        const ok = await manager().transfer(call, target);
-        sendJson(res, ok ? 202 : 502, { transferred: ok, call: call.summary() });
+        if (call.transferring) throw new HttpError(409, 'a transfer of this call is in progress');
+        try {
+          const ok = await manager().transfer(call, target, mode);
+          sendJson(res, ok ? 202 : 502, { transferred: ok, mode, call: call.summary() });
+        } catch (err) {
+          if (err instanceof CallRequestError) throw new HttpError(err.status, err.message);
+          throw err;
+        }
       },
     },
   ];

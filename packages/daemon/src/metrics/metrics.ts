@@ -55,6 +55,17 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * Call transfers we started (RFC 3515 REFER). `mode`: blind | attended; `result`:
+   * success | unconfirmed | failed | refused | timeout | no_answer (see call/refer-result.ts).
+   */
+  readonly transfersTotal = new Counter({
+    name: 'voice_assistant_transfers_total',
+    help: 'Call transfers by account, mode (blind, attended) and result',
+    labelNames: ['provider', 'account', 'mode', 'result'] as const,
+    registers: [this.registry],
+  });
+
   readonly dtmfTotal = new Counter({
     name: 'voice_assistant_dtmf_digits_total',
     help: 'DTMF digits received (source: rfc4733 | inband | info)',
