@@ -85,8 +85,30 @@ describe('UserAgent core', () => {
     const s = await setup();
     s.ua.on('invite', () => undefined);
     s.transport.inject(rawRequest({ branch: 'z9hG4bK-a' }));
+    s.clock.advance(100); // the TU stays silent: 100 Trying (RFC 3261 §17.2.1)
     s.transport.inject(rawRequest({ branch: 'z9hG4bK-b' }));
     expect(s.statuses()).toEqual(['SIP/2.0 100 Trying', 'SIP/2.0 482 Loop Detected']);
+  });
+
+  it('sends 100 Trying only when the TU has not responded within 100 ms (T1/5)', async () => {
+    const s = await setup();
+    let call: IncomingCall | undefined;
+    s.ua.on('invite', (c: IncomingCall) => (call = c));
+    s.transport.inject(rawRequest());
+    s.clock.advance(99);
+    expect(s.statuses()).toEqual([]);
+    s.clock.advance(1);
+    expect(s.statuses()).toEqual(['SIP/2.0 100 Trying']);
+    // a retransmitted INVITE gets the 100 again
+    s.transport.inject(rawRequest());
+    expect(s.statuses()).toEqual(['SIP/2.0 100 Trying', 'SIP/2.0 100 Trying']);
+    call?.reject(486);
+    // a TU that answers at once: no 100 at all, and no timer left behind
+    const q = await setup();
+    q.ua.on('invite', (c: IncomingCall) => c.reject(486));
+    q.transport.inject(rawRequest());
+    q.clock.advance(1000);
+    expect(q.statuses()).toEqual(['SIP/2.0 486 Busy Here', 'SIP/2.0 486 Busy Here']);
   });
 
   it('answers INVITE with 480 when nobody listens', async () => {
@@ -158,6 +180,7 @@ describe('UserAgent core', () => {
       c.on('terminated', () => events.push('terminated'));
     });
     s.transport.inject(rawRequest());
+    s.clock.advance(100);
     s.transport.inject(rawRequest({ method: 'CANCEL' }));
     expect(s.statuses()).toEqual(['SIP/2.0 100 Trying', 'SIP/2.0 200 OK', 'SIP/2.0 487 Request Terminated']);
     expect(events).toEqual(['cancel', 'terminated']);

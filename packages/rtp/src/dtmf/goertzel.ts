@@ -51,6 +51,17 @@ export interface InbandDtmfDetection {
 const NONE: readonly InbandDtmfDetection[] = Object.freeze([]);
 const dbToPower = (db: number): number => 10 ** (db / 10);
 
+/** Goertzel coefficients 2cos(2*pi*f/rate) of the eight DTMF frequencies, one array per rate (read-only). */
+const COEFFS = new Map<number, Float64Array>();
+function coefficients(rate: number): Float64Array {
+  let c = COEFFS.get(rate);
+  if (c === undefined) {
+    c = Float64Array.from([...ROWS, ...COLS], (f) => 2 * Math.cos((2 * Math.PI * f) / rate));
+    COEFFS.set(rate, c);
+  }
+  return c;
+}
+
 /** Streaming in-band DTMF detector for one audio stream. */
 export class GoertzelDtmfDetector {
   private readonly blockSize: number;
@@ -77,7 +88,7 @@ export class GoertzelDtmfDetector {
     const blockMs = (this.blockSize * 1000) / rate;
     // Consecutive full blocks needed; a tone of minDurationMs always contains this many.
     this.minBlocks = Math.max(2, Math.floor((options.minDurationMs ?? 40) / blockMs));
-    this.coeffs = Float64Array.from([...ROWS, ...COLS], (f) => 2 * Math.cos((2 * Math.PI * f) / rate));
+    this.coeffs = coefficients(rate);
     this.block = new Float64Array(this.blockSize);
     const minAmp = options.minAmplitude ?? 300;
     this.minAmp2 = minAmp * minAmp;

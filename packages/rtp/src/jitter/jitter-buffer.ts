@@ -102,7 +102,7 @@ export interface JitterBufferStats {
   discarded: number;
 }
 
-/** A ring slot, preallocated and reused (no allocation per packet); empty when `packet` is undefined. */
+/** A ring slot, made on its first use and reused after (no allocation per packet); empty when `packet` is undefined. */
 interface Entry {
   packet: RtpPacket | undefined;
   extSeq: number;
@@ -113,7 +113,7 @@ const EMPTY: JitterSlot = Object.freeze({ kind: 'empty' });
 
 /** The adaptive jitter buffer. */
 export class JitterBuffer {
-  private readonly ring: Entry[];
+  private readonly ring: (Entry | undefined)[];
   private readonly seen: Float64Array;
   private readonly nonAudio: Float64Array;
   private readonly mask: number;
@@ -142,7 +142,7 @@ export class JitterBuffer {
   constructor(opts: JitterBufferOptions) {
     const capacity = opts.capacity ?? 64;
     if (capacity & (capacity - 1)) throw new RangeError('capacity must be a power of two');
-    this.ring = Array.from({ length: capacity }, (): Entry => ({ packet: undefined, extSeq: -1, tsExt: 0 }));
+    this.ring = new Array<Entry | undefined>(capacity);
     this.seen = new Float64Array(capacity).fill(-1);
     this.nonAudio = new Float64Array(capacity).fill(-1);
     this.mask = capacity - 1;
@@ -231,10 +231,13 @@ export class JitterBuffer {
       return 'late';
     }
     if (extSeq - this.nextSeq > this.mask) this.evictBefore(extSeq - this.mask);
-    const slot = this.ring[idx]!;
-    slot.packet = packet;
-    slot.extSeq = extSeq;
-    slot.tsExt = tsExt;
+    const slot = this.ring[idx];
+    if (slot === undefined) this.ring[idx] = { packet, extSeq, tsExt };
+    else {
+      slot.packet = packet;
+      slot.extSeq = extSeq;
+      slot.tsExt = tsExt;
+    }
     this.seen[idx] = extSeq;
     this.buffered++;
     if (extSeq > this.highestSeq) this.highestSeq = extSeq;
@@ -299,7 +302,7 @@ export class JitterBuffer {
 
   /** Drop everything and start over as if no packet had been received. */
   reset(): void {
-    for (const e of this.ring) e.packet = undefined;
+    for (const e of this.ring) if (e) e.packet = undefined;
     this.seen.fill(-1);
     this.nonAudio.fill(-1);
     this.nextSeq = -1;
@@ -317,8 +320,8 @@ export class JitterBuffer {
     this.s.currentDelayMs = delay;
     if (!this.inSilence && nowMs - this.lastAdjustMs >= this.adjustIntervalMs) {
       if (delay > target + 2 * this.frameMs) {
-        const n = this.ring[(c.extSeq + 1) & this.mask]!;
-        if (n.packet && n.extSeq === c.extSeq + 1 && n.tsExt - c.tsExt === this.frameTicks) {
+        const n = this.ring[(c.extSeq + 1) & this.mask];
+        if (n?.packet && n.extSeq === c.extSeq + 1 && n.tsExt - c.tsExt === this.frameTicks) {
           this.remove(c); // time-scale: drop one frame to shrink the delay
           this.skipTo(c.extSeq);
           this.s.dropped++;
@@ -376,8 +379,8 @@ export class JitterBuffer {
     if (this.buffered === 0) return undefined;
     const end = Math.min(this.highestSeq, this.nextSeq + this.mask);
     for (let seq = this.nextSeq; seq <= end; seq++) {
-      const e = this.ring[seq & this.mask]!;
-      if (e.packet && e.extSeq === seq) return e;
+      const e = this.ring[seq & this.mask];
+      if (e?.packet && e.extSeq === seq) return e;
     }
     return undefined;
   }
@@ -401,8 +404,8 @@ export class JitterBuffer {
 
   private evictBefore(seq: number): void {
     for (let s = this.nextSeq; s < seq; s++) {
-      const e = this.ring[s & this.mask]!;
-      if (e.packet && e.extSeq === s) {
+      const e = this.ring[s & this.mask];
+      if (e?.packet && e.extSeq === s) {
         this.remove(e);
         this.s.dropped++;
       }

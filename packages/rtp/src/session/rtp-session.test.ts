@@ -468,6 +468,35 @@ describe('RtpSession', () => {
     expect(byes).toBe(1);
   });
 
+  it('sends no RTCP BYE when it never sent RTP or RTCP (RFC 3550 §6.3.7), one when it did', () => {
+    const net = new FakeNetwork();
+    const clock = new FakeMediaClock();
+    let port = 4000;
+    const mk = () => {
+      const rtp = net.bind('10.0.0.1', port++);
+      const s = new RtpSession({
+        sockets: { rtp },
+        remote: { address: '10.0.0.2', port: 5000 },
+        payloadType: 0,
+        codec: codec(),
+        clock,
+        rtcpMux: true,
+      });
+      s.start();
+      return { s, rtp };
+    };
+    const silent = mk();
+    silent.s.close();
+    expect(silent.rtp.sent).toHaveLength(0);
+    const talked = mk();
+    talked.s.sendFrame(tone(0));
+    clock.tick(20);
+    talked.s.close();
+    const types = talked.rtp.sent.map((d) => d.data[1]!);
+    expect(types.filter((t) => t >= 200 && t <= 204)).toHaveLength(1); // the final SR + SDES + BYE
+    expect(types.filter((t) => t < 200)).toHaveLength(1); // the one RTP packet
+  });
+
   it('stops ticking and detaches on close', () => {
     const { a, sa, clock } = setup();
     a.sendFrame(tone(0));

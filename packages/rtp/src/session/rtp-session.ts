@@ -266,7 +266,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.unsubscribe) this.rtcp?.bye(this.clock.now());
+    // RFC 3550 §6.3.7: a participant that never sent an RTP or RTCP packet MUST NOT send
+    // a BYE (a call hung up before its first media tick leaves silently).
+    if (this.unsubscribe && (this.sender.packetsSent > 0 || (this.rtcp?.sent ?? 0) > 0))
+      this.rtcp?.bye(this.clock.now());
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.o.sockets.rtp.off('message', this.onRtpMessage);

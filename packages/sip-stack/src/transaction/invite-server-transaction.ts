@@ -3,7 +3,7 @@
  * with the Accepted state).
  *
  * ```
- *                        |INVITE / pass to TU (100 Trying if the TU is not quick)
+ *                        |INVITE / pass to TU (100 Trying if the TU is not quick: sendTryingAfter)
  *     INVITE             V
  *     send last 1xx +-----------+
  *     +------------>| Proceeding|----------------------+
@@ -52,6 +52,7 @@ export class InviteServerTransaction implements ServerTransaction {
   private readonly timerH: TimerSlot;
   private readonly timerI: TimerSlot;
   private readonly timerL: TimerSlot;
+  private readonly timerTrying: TimerSlot;
   /** Final status sent, once sent. */
   finalStatus: number | undefined;
   /** Optional observer of failures (Timer H, transport errors). */
@@ -66,6 +67,7 @@ export class InviteServerTransaction implements ServerTransaction {
     this.timerH = new TimerSlot(deps.clock);
     this.timerI = new TimerSlot(deps.clock);
     this.timerL = new TimerSlot(deps.clock);
+    this.timerTrying = new TimerSlot(deps.clock);
     this.intervalMs = timerG(deps.timers);
   }
 
@@ -81,6 +83,24 @@ export class InviteServerTransaction implements ServerTransaction {
   /** True once any response (provisional or final) was sent. */
   get responded(): boolean {
     return this.lastBytes !== undefined;
+  }
+
+  /**
+   * RFC 3261 §17.2.1: the server transaction sends 100 (Trying) "unless it knows that the
+   * TU will generate a provisional or final response within 200 ms". We let the TU have
+   * `delayMs` (below 200 ms and below T1, so the INVITE's first retransmission already
+   * finds it) and build and send the 100 only if it has not responded by then: a call answered at
+   * once costs one datagram less. `delayMs` 0 sends it now.
+   */
+  sendTryingAfter(delayMs: number, trying: () => SipResponse | undefined): void {
+    if (this.responded || this.stateValue !== 'proceeding') return;
+    const send = (): void => {
+      if (this.responded || this.stateValue !== 'proceeding') return;
+      const res = trying();
+      if (res) this.respond(res);
+    };
+    if (delayMs <= 0) send();
+    else this.timerTrying.set(send, delayMs);
   }
 
   /**
@@ -117,6 +137,7 @@ export class InviteServerTransaction implements ServerTransaction {
       return;
     }
     if (s !== 'proceeding') return;
+    this.timerTrying.clear();
     this.lastBytes = serializeMessage(res);
     this.transmit(this.lastBytes);
     if (res.status < 200) return;
@@ -140,6 +161,7 @@ export class InviteServerTransaction implements ServerTransaction {
   terminate(): void {
     if (this.stateValue === 'terminated') return;
     this.transition('terminated');
+    this.timerTrying.clear();
     this.timerG.clear();
     this.timerH.clear();
     this.timerI.clear();

@@ -25,6 +25,13 @@ export function resolveTimers(partial: Partial<TimerConfig> = {}): TimerConfig {
   });
 }
 
+/**
+ * How long an INVITE server transaction waits for the TU's own response before sending
+ * 100 (Trying) (RFC 3261 §17.2.1: not needed when the TU responds within 200 ms): T1/5,
+ * at most 100 ms, so the 100 is out before the client's first retransmission (Timer A =
+ * T1) and well within the 200 ms of the RFC.
+ */
+export const tryingDelay = (c: TimerConfig): number => Math.min(100, Math.floor(c.t1Ms / 5));
 /** Timer A initial value: T1 (INVITE request retransmit, unreliable only). */
 export const timerA = (c: TimerConfig): number => c.t1Ms;
 /** Timer B: 64*T1 (INVITE transaction timeout). */

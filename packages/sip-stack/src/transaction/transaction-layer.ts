@@ -10,7 +10,7 @@ import type { MessageSource, Target } from '../transport/transport.js';
 import type { MessageInfo } from '../transport/message-info.js';
 import type { TransportLayer } from '../transport/transport-layer.js';
 import type { ClientTransactionUser, ServerTransaction, TransactionDeps } from './transaction.js';
-import type { TimerConfig } from './timers.js';
+import { tryingDelay, type TimerConfig } from './timers.js';
 import { InviteClientTransaction } from './invite-client-transaction.js';
 import { NonInviteClientTransaction } from './non-invite-client-transaction.js';
 import { InviteServerTransaction } from './invite-server-transaction.js';
@@ -193,11 +193,8 @@ export class TransactionLayer {
       const tx = new InviteServerTransaction(key, req, deps);
       this.servers.set(key, tx);
       this.user?.onRequest(req, info, tx, source);
-      // RFC 3261 §17.2.1: send 100 Trying unless the TU answered at once.
-      if (!tx.responded && tx.state === 'proceeding') {
-        const trying = errorResponse(req, 100, 'Trying');
-        if (trying) tx.respond(trying);
-      }
+      // RFC 3261 §17.2.1: 100 Trying unless the TU answers within tryingDelay (< 200 ms).
+      tx.sendTryingAfter(tryingDelay(this.timers), () => errorResponse(req, 100, 'Trying'));
       return;
     }
     const tx = new NonInviteServerTransaction(key, req, deps);

@@ -150,14 +150,16 @@ export class ReliableProvisionals {
    * a final response the UAS "SHOULD NOT continue to retransmit the unacknowledged
    * reliable provisional responses"), drop the queue, reject waiters.
    */
-  close(reason = new Error('the call ended before the PRACK')): void {
+  close(reason?: Error): void {
     if (this.closed) return;
     this.closed = true;
     if (this.outstanding) this.clearTimers(this.outstanding);
     this.queue.length = 0;
     const waiters = this.waiters;
+    if (waiters.length === 0) return; // every call closes this: no Error (and stack) to build
     this.waiters = [];
-    for (const w of waiters) w.reject(reason);
+    const err = reason ?? new Error('the call ended before the PRACK');
+    for (const w of waiters) w.reject(err);
   }
 
   private settle(): void {
