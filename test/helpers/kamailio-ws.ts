@@ -175,7 +175,7 @@ export function wssAccountEnv(k: KamailioWs, username: string, password: string)
  * on `port + 2`.
  */
 export function sippCallThrough(
-  k: KamailioWs,
+  k: Pick<KamailioWs, 'ip' | 'sipPort'>,
   callee: string,
   opts: { readonly dir: string; readonly name: string; readonly port: number },
 ): ReturnType<typeof runSipp> {
