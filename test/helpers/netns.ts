@@ -1,9 +1,10 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { bestMatch, readWav, rms } from './audio.js';
 import { DAEMON_CLI, PROMPTS } from './paths.js';
-import { jsonLines, startProcess, type Managed } from './processes.js';
+import { jsonLines, startProcess, until, type Managed } from './processes.js';
 
 /** The address added to the namespace's loopback (baresip's ice module skips 127.0.0.1). */
 export const NS_IP = '127.0.0.2';
@@ -54,14 +55,21 @@ export function deleteNamespace(name: string): void {
 
 /**
  * An HTTP request made from inside namespace `ns` (the daemon's API listens there), with
- * this Node binary: resolves with the status and the body text.
+ * this Node binary, `json` (if given) as a JSON request body: resolves with the status and
+ * the body text.
  */
 export function httpInNamespace(
   ns: string,
   method: string,
   url: string,
+  json?: object,
 ): Promise<{ status: number; body: string }> {
-  const script = `fetch(${JSON.stringify(url)}, { method: ${JSON.stringify(method)} }).then(async (r) =>
+  const init =
+    json === undefined
+      ? `{ method: ${JSON.stringify(method)} }`
+      : `{ method: ${JSON.stringify(method)}, headers: { 'content-type': 'application/json' },
+    body: ${JSON.stringify(JSON.stringify(json))} }`;
+  const script = `fetch(${JSON.stringify(url)}, ${init}).then(async (r) =>
     process.stdout.write(JSON.stringify({ status: r.status, body: await r.text() })))`;
   return new Promise((resolve, reject) => {
     execFile('ip', ['netns', 'exec', ns, process.execPath, '-e', script], (err, stdout) =>
@@ -109,6 +117,8 @@ export interface CoturnConfig {
   readonly maxPort: number;
   /** Also listen for TURN over TLS (RFC 8656 §3.1) on `port`, with this certificate. */
   readonly tls?: { readonly port: number; readonly certFile: string; readonly keyFile: string };
+  /** Log every session and request (`new ... lifetime=600`, `refreshed ... lifetime=0`). Default false. */
+  readonly verbose?: boolean;
 }
 
 /**
@@ -139,28 +149,58 @@ export function writeCoturnConfig(dir: string, c: CoturnConfig): string {
       `pidfile=${join(dir, 'turnserver.pid')}`,
       'log-file=stdout',
       'simple-log',
+      ...(c.verbose ? ['verbose'] : []),
       '',
     ].join('\n'),
   );
   return conf;
 }
 
+/** The TURN over TLS port of {@link startCoturnInNamespace} with `tls` (RFC 8656 §3.1's default). */
+export const TURNS_PORT = 5349;
+
+/** Options of {@link startCoturnInNamespace}. */
+export interface CoturnInNamespaceOptions {
+  /** Also TURN over TLS on `NS_IP:TURNS_PORT` with this certificate and key. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /** Log sessions and requests ({@link CoturnConfig.verbose}). */
+  readonly verbose?: boolean;
+}
+
 /**
  * coturn on `NS_IP:3478` inside the namespace ({@link writeCoturnConfig}), relaying from
- * TURN_RELAY_MIN..MAX.
+ * TURN_RELAY_MIN..MAX; with `tls` also TURN over TLS on `NS_IP:TURNS_PORT`, resolved once
+ * that port accepts connections.
  */
-export async function startCoturnInNamespace(ns: string, dir: string): Promise<Managed> {
+export async function startCoturnInNamespace(
+  ns: string,
+  dir: string,
+  opts: CoturnInNamespaceOptions = {},
+): Promise<Managed> {
+  const { tls } = opts;
   const conf = writeCoturnConfig(dir, {
     ip: NS_IP,
     port: 3478,
     minPort: TURN_RELAY_MIN,
     maxPort: TURN_RELAY_MAX,
+    ...(tls ? { tls: { port: TURNS_PORT, ...tls } } : {}),
+    ...(opts.verbose ? { verbose: true } : {}),
   });
   const coturn = startProcess('coturn', 'ip', ['netns', 'exec', ns, 'turnserver', '-c', conf], {
     logFile: join(dir, 'coturn.log'),
   });
   await coturn.waitFor(/Total General servers|relay 127\.0\.0\.2|IPv4\. UDP listener opened/, 15_000);
+  if (tls) await until(() => tcpOpenInNamespace(ns, NS_IP, TURNS_PORT), 10_000, 'coturn TLS listener');
   return coturn;
+}
+
+/** True when something accepts TCP connections on `host:port` inside namespace `ns`. */
+function tcpOpenInNamespace(ns: string, host: string, port: number): Promise<boolean> {
+  const script = `require('node:net').connect(${port}, ${JSON.stringify(host)})
+    .on('connect', function () { this.destroy(); process.exit(0); }).on('error', () => process.exit(1))`;
+  return new Promise((resolve) =>
+    execFile('ip', ['netns', 'exec', ns, process.execPath, '-e', script], (err) => resolve(err === null)),
+  );
 }
 
 /**
@@ -219,6 +259,49 @@ export function dialFromNamespace(
   );
 }
 
+/**
+ * A baresip callee inside the namespace (dtls_srtp + ice, PCMU, playing `source`) as
+ * `sip:bob@NS_IP:5060` that answers at once and quits after `seconds`; its sndfile dumps
+ * land in `dir`. `sipTrace` prints every SIP message (baresip `-s`), SDP bodies included.
+ * Resolves once baresip is ready.
+ */
+export async function answerInNamespace(
+  ns: string,
+  dir: string,
+  source: string,
+  seconds: number,
+  sipTrace = false,
+): Promise<Managed> {
+  writeWebrtcBaresipConfig(dir, source, `<sip:bob@${NS_IP}>;regint=0;answermode=auto;${WEBRTC_MEDIA_PARAMS}`);
+  const args = [
+    'netns',
+    'exec',
+    ns,
+    'baresip',
+    '-f',
+    dir,
+    ...(sipTrace ? ['-s'] : []),
+    '-t',
+    String(seconds),
+  ];
+  const phone = startProcess('baresip', 'ip', args, { logFile: join(dir, 'baresip.log') });
+  await phone.waitFor(/baresip is ready/, 10_000);
+  return phone;
+}
+
+/**
+ * The ports of every peer baresip used on 127.0.0.2, from its log: the ICE pair it
+ * nominated, the DTLS peer (as server or client) and the RTP source. Through a TURN relay they all lie in
+ * TURN_RELAY_MIN..MAX.
+ */
+export function baresipPeerPorts(phoneOutput: string): number[] {
+  return [
+    ...phoneOutput.matchAll(
+      /(?:receiving from|mnat 'ice' connected: raddr|incoming DTLS connect from|dtls connect to) 127\.0\.0\.2:(\d+)/g,
+    ),
+  ].map((m) => Number(m[1]));
+}
+
 /** What a DTLS-SRTP echo-test call looked like from both ends (see {@link measureDtlsEchoCall}). */
 export interface DtlsEchoCall {
   /** The RTP statistics of the daemon's `call ended` log line. */
@@ -257,4 +340,20 @@ export function measureDtlsEchoCall(daemonOutput: string, phoneOutput: string, b
     echoRms: rms(segment),
     echoCorr: bestMatch(segment, heard, from - rate * 2, Math.min(heard.length - rate, from + rate)).corr,
   };
+}
+
+/**
+ * What every DTLS-SRTP echo-test call must show ({@link measureDtlsEchoCall}): ICE and
+ * DTLS-SRTP done at baresip, more than `minPackets` packets each way without an SRTP
+ * authentication failure, and the greeting and the caller's echo heard (correlation > 0.8).
+ */
+export function expectDtlsEchoCall(m: DtlsEchoCall, minPackets = 400): void {
+  expect(m.iceConnected, "baresip: mnat 'ice' connected").toBe(true);
+  expect(m.dtlsComplete, 'baresip: DTLS-SRTP complete').toBe(true);
+  expect(m.stats?.srtpFailures).toBe(0);
+  expect(m.stats?.packetsReceived).toBeGreaterThan(minPackets);
+  expect(m.stats?.packetsSent).toBeGreaterThan(minPackets);
+  expect(m.greetingCorr, `greeting correlation ${m.greetingCorr.toFixed(3)}`).toBeGreaterThan(0.8);
+  expect(m.echoRms).toBeGreaterThan(300);
+  expect(m.echoCorr, `echo correlation ${m.echoCorr.toFixed(3)}`).toBeGreaterThan(0.8);
 }

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bestMatch, readWav, rms } from '../helpers/audio.js';
 import {
   NS_IP as IP,
+  baresipPeerPorts,
   createLoopbackNamespace,
   deleteNamespace,
   dialFromNamespace,
@@ -79,11 +80,7 @@ describe.skipIf(!nsAvailable)('baresip calls the daemon whose media is relayed b
     expect(log).toMatch(/DTLS-SRTP complete/);
     // baresip received from coturn's relay range, never from the daemon's RTP socket.
     // Every peer address baresip used (ICE's nominated pair, DTLS, RTP) is the relay's.
-    const from = [
-      ...log.matchAll(
-        /(?:receiving from|mnat 'ice' connected: raddr|incoming DTLS connect from) 127\.0\.0\.2:(\d+)/g,
-      ),
-    ].map((m) => Number(m[1]));
+    const from = baresipPeerPorts(log);
     expect(from.length, 'baresip logs ICE, DTLS and RTP peers').toBeGreaterThanOrEqual(3);
     for (const port of from) {
       expect(port).toBeGreaterThanOrEqual(TURN_RELAY_MIN);

@@ -60,5 +60,6 @@ export * from './webrtc/dtls-transport.js';
 export * from './webrtc/secure-media-transport.js';
 export * from './webrtc/prepare-secure-media.js';
 export * from './webrtc/stun-client.js';
+export * from './webrtc/media-path.js';
 export * from './webrtc/turn-client.js';
 export * from './webrtc/secure-offer.js';

@@ -5,8 +5,11 @@
  *
  * A `media_encryption: dtls-srtp` account offers WebRTC-style media with rtp's
  * `createSecureOffer`: `UDP/TLS/RTP/SAVPF`, our fingerprint, `a=setup:actpass`
- * (RFC 5763 §5), ICE-lite credentials with one host candidate (RFC 8445 §2.5), rtcp-mux.
- * Every other account offers RTP/AVP or SDES (`RTP/SAVP` with a=crypto) per its policy.
+ * (RFC 5763 §5), ICE-lite credentials (RFC 8445 §2.5), rtcp-mux, and the candidates the
+ * answer path gathers too: host plus server-reflexive (`SIP_STUN_SERVER`), or the TURN
+ * relay alone (`SIP_TURN_SERVER`, RFC 8656), whose allocation is released when the call
+ * ends, answered or not. Every other account offers RTP/AVP or SDES (`RTP/SAVP` with
+ * a=crypto) per its policy.
  */
 import {
   applyAnswer,
@@ -19,6 +22,7 @@ import {
 import type { AccountConfig } from '../config/index.js';
 import type { Call } from './call.js';
 import type { CallHost } from './call-host.js';
+import { iceServers, logGatheringProblems } from './secure-media.js';
 
 /** An offer we sent, waiting for its answer. */
 export interface MediaOffer {
@@ -43,8 +47,20 @@ export async function createMediaOffer(
     const offer = createOffer(local);
     return { sdp: offer.sdp, complete: (answerSdp) => applyAnswer(offer.state, answerSdp) };
   }
-  const certificate = await host.dtlsCertificate();
-  const offer = await createSecureOffer(socket, local, certificate);
+  const offer = await createSecureOffer(socket, local, {
+    certificate: await host.dtlsCertificate(),
+    ...(await iceServers(host.deps.config(), call)),
+  });
+  logGatheringProblems(call, offer.problems);
+  // The TURN allocation lives as long as the call (RFC 8656 §7.3: released with LIFETIME 0).
+  if (call.ended) offer.close();
+  else {
+    const release = call.releasePorts;
+    call.releasePorts = () => {
+      offer.close();
+      release?.();
+    };
+  }
   return {
     sdp: offer.offerSdp,
     complete: (answerSdp) => {
@@ -54,36 +70,9 @@ export async function createMediaOffer(
         transport: r.transport,
         ready: r.ready,
         close: r.close,
-        answerOptions: secureAnswerOptions(offer.offerSdp, certificate.fingerprint),
+        answerOptions: offer.answerOptions,
       };
       return { ok: true, sdp: offer.offerSdp, media: r.media };
     },
   };
-}
-
-/**
- * The fingerprint, ICE credentials and host candidate of our DTLS-SRTP offer, for answering
- * re-offers of the call with the same ones. rtp's `SecureOffer` does not return them, so
- * they are read back from the offer it wrote (`a=ice-ufrag`, `a=ice-pwd`, `a=candidate`,
- * RFC 8839 §5.1/§5.4).
- */
-function secureAnswerOptions(
-  offerSdp: string,
-  fingerprint: NonNullable<LocalMediaOptions['dtls']>['fingerprint'],
-): Pick<LocalMediaOptions, 'dtls' | 'ice'> {
-  const ufrag = /^a=ice-ufrag:(\S+)/m.exec(offerSdp)?.[1];
-  const pwd = /^a=ice-pwd:(\S+)/m.exec(offerSdp)?.[1];
-  const c = /^a=candidate:(\S+) (\d+) (\S+) (\d+) (\S+) (\d+) typ host/m.exec(offerSdp);
-  if (ufrag === undefined || pwd === undefined || !c) return { dtls: { fingerprint } };
-  const [, foundation, component, transport, priority, address, port] = c as unknown as string[];
-  const candidate = {
-    foundation: foundation as string,
-    component: Number(component),
-    transport: transport as string,
-    priority: Number(priority),
-    address: address as string,
-    port: Number(port),
-    type: 'host' as const,
-  };
-  return { dtls: { fingerprint }, ice: { ufrag, pwd, candidates: [candidate] } };
 }

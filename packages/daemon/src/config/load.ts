@@ -10,6 +10,7 @@ import {
   DEFAULT_SYSTEM_PROMPT,
 } from './account.js';
 import { ACCOUNT_ENV, GLOBAL_ENV } from './env.js';
+import { readIceServers } from './ice-servers.js';
 import { isObject, Reader, type Raw } from './reader.js';
 import type { AccountConfig, ConfigProblem, DaemonConfig, LogLevel, SipTransportName } from './schema.js';
 
@@ -193,10 +194,7 @@ function validate(raw: Raw, problems: ConfigProblem[]): DaemonConfig {
       listenTransports: r.list(sipRaw, 'listen_transports', 'sip.', TRANSPORTS, defaultTransports),
       tlsListenPort: r.int(sipRaw, 'tls_listen_port', 'sip.', 5061, 0, 65535),
       publicAddress: r.str(sipRaw, 'public_address', 'sip.'),
-      stunServer: r.str(sipRaw, 'stun_server', 'sip.'),
-      turnServer: r.str(sipRaw, 'turn_server', 'sip.'),
-      turnUsername: r.str(sipRaw, 'turn_username', 'sip.'),
-      turnPassword: r.str(sipRaw, 'turn_password', 'sip.'),
+      ...readIceServers(r, sipRaw),
       tls,
       userAgent: r.str(sipRaw, 'user_agent', 'sip.') ?? 'voice-assistant',
       maxConcurrentCalls: r.int(sipRaw, 'max_concurrent_calls', 'sip.', 100, 1, 100000),

@@ -47,6 +47,20 @@ export class Reader {
     return undefined;
   }
 
+  /** A string that `valid` accepts (trimmed), else a problem naming the `expected` form. */
+  checked(
+    o: Raw,
+    key: string,
+    prefix: string,
+    valid: (v: string) => boolean,
+    expected: string,
+  ): string | undefined {
+    const v = this.str(o, key, prefix)?.trim();
+    if (v === undefined || v === '' || valid(v)) return v || undefined;
+    this.bad(prefix + key, v, expected);
+    return undefined;
+  }
+
   url(o: Raw, key: string, prefix: string): string | undefined {
     const v = this.str(o, key, prefix);
     if (v === undefined) return undefined;

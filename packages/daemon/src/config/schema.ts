@@ -138,8 +138,12 @@ export interface AccountConfig {
 export interface TlsFilesConfig {
   readonly certFile?: string | undefined;
   readonly keyFile?: string | undefined;
+  /**
+   * PEM CA(s) trusted for outbound TLS (`SIP_TLS_CA_FILE`): TLS and WSS registrars and a
+   * `turns:` TURN server, e.g. one with a self-signed certificate. Default Node's roots.
+   */
   readonly caFile?: string | undefined;
-  /** Verify the server certificate on outbound TLS, default true. */
+  /** Verify the server certificate on outbound TLS (TLS/WSS registrars, `turns:`), default true. */
   readonly verifyServer: boolean;
 }
 
@@ -154,9 +158,17 @@ export interface SipConfig {
   readonly tlsListenPort: number;
   /** Address advertised in Via/Contact/SDP instead of the bind address (NAT). */
   readonly publicAddress?: string | undefined;
-  /** STUN server (`stun:host:port`) for public-address discovery. */
+  /**
+   * STUN server, `stun:host[:port]` (RFC 7064, default port 3478), `SIP_STUN_SERVER`: public-address
+   * discovery, and the server-reflexive candidate of DTLS-SRTP calls.
+   */
   readonly stunServer?: string | undefined;
-  /** TURN server (`turn:host:port`). */
+  /**
+   * TURN server (RFC 8656), `SIP_TURN_SERVER`: `turn:host[:port][?transport=udp]` (UDP, default
+   * port 3478) or `turns:host[:port]` (TLS, RFC 7065 §3.1, default port 5349; the certificate
+   * is checked with `tls.caFile` and `tls.verifyServer`). When set, DTLS-SRTP calls (answered
+   * and offered) carry their media only through the relay. Needs `turnUsername`/`turnPassword`.
+   */
   readonly turnServer?: string | undefined;
   /** TURN long-term credential username (RFC 8656 §9.2), `SIP_TURN_USERNAME`. */
   readonly turnUsername?: string | undefined;

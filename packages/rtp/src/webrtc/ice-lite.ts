@@ -5,6 +5,7 @@
  * Pure: bytes and addresses in, a response to send out.
  */
 import { randomBytes } from 'node:crypto';
+import type { IceCandidate } from '../sdp/types.js';
 import type { StunAttribute } from './stun-message.js';
 import {
   StunAttr,
@@ -59,6 +60,28 @@ export function candidatePriority(
 ): number {
   const typePref = { host: 126, prflx: 110, srflx: 100, relay: 0 }[type];
   return (typePref * 2 ** 24 + localPref * 2 ** 8 + (256 - component)) >>> 0;
+}
+
+/**
+ * One of our candidates (RFC 8445 §5.1.1, component 1 with rtcp-mux, UDP), foundation per
+ * type (host 1, relay 2, srflx 3: one base each); `base` gives the related address of a
+ * server-reflexive or relayed candidate (RFC 8839 §5.1 raddr/rport).
+ */
+export function localCandidate(
+  type: 'host' | 'srflx' | 'relay',
+  at: TransportAddress,
+  base?: TransportAddress,
+): IceCandidate {
+  return {
+    foundation: { host: '1', relay: '2', srflx: '3' }[type],
+    component: 1,
+    transport: 'udp',
+    priority: candidatePriority(type),
+    address: at.address,
+    port: at.port,
+    type,
+    ...(base ? { relatedAddress: base.address, relatedPort: base.port } : {}),
+  };
 }
 
 /** The responder half of ICE (ICE-lite, always controlled: RFC 8445 §6.1.1). */

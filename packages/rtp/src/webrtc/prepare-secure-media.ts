@@ -9,13 +9,17 @@ import type { IceCandidate, LocalMediaOptions, NegotiatedMedia } from '../sdp/ty
 import type { DatagramSocket } from '../session/session-types.js';
 import { type DtlsCertificate, DtlsTransport, createDtlsCertificate } from './dtls-transport.js';
 import type { DtlsSrtpKeys } from './dtls-srtp-keys.js';
-import { IceLiteAgent, candidatePriority, generateIceCredentials } from './ice-lite.js';
+import { IceLiteAgent, generateIceCredentials, localCandidate } from './ice-lite.js';
+import { type IceServerOptions, gatherMediaPath, permitPeers } from './media-path.js';
 import { SecureMediaTransport } from './secure-media-transport.js';
-import { gatherCandidates, type TurnServerOptions } from './stun-client.js';
 import type { TurnClient } from './turn-client.js';
 
-/** Options of {@link prepareSecureMedia}. */
-export interface SecureMediaOptions {
+/**
+ * Options of {@link prepareSecureMedia}. `stunServer` / `turn` ({@link IceServerOptions})
+ * gather srflx and relay candidates on `socket`; with a TURN allocation ALL media goes
+ * through it (relay-only), released by `close`, and a TURN failure falls back to host (+srflx).
+ */
+export interface SecureMediaOptions extends IceServerOptions {
   /** The usual answer options (address/port = the socket's; codecs, ptime...). `dtls`/`ice` are filled in. */
   readonly local: Omit<LocalMediaOptions, 'dtls' | 'ice'>;
   /** Reuse a certificate (creating one takes ~50 ms). Default: a fresh self-signed ECDSA P-256. */
@@ -32,19 +36,6 @@ export interface SecureMediaOptions {
   readonly relay?: { createPermission(peerAddress: string): Promise<void> };
   /** Advertise no host candidate: only `extraCandidates` (or a relay candidate when `relay` is given). Default false. */
   readonly relayOnly?: boolean;
-  /**
-   * `SIP_STUN_SERVER` (`stun:host:port`): add a server-reflexive candidate learnt on
-   * `socket` (RFC 8445 §5.1.1.2). Best effort: failures go to `problems`.
-   */
-  readonly stunServer?: string | undefined;
-  /**
-   * `SIP_TURN_SERVER` and credentials: allocate a relay on `socket` and carry ALL media
-   * through it (relay-only: `c=`, port and the only candidate are the relayed address;
-   * the allocation is released by `close`). Falls back to host (+srflx) when TURN fails.
-   */
-  readonly turn?: TurnServerOptions | undefined;
-  /** STUN/TURN request retransmission start (doubling, 5 tries). Default 250 ms. */
-  readonly rtoMs?: number;
 }
 
 /** What the caller wires into the call. */
@@ -89,34 +80,23 @@ export async function prepareSecureMedia(
   socket: DatagramSocket,
   opts: SecureMediaOptions,
 ): Promise<SecureMediaResult> {
-  if (opts.stunServer === undefined && opts.turn === undefined)
-    return prepareOn(offerSdp, socket, opts, [], undefined);
-  const g = await gatherCandidates({
-    socket,
-    host: { address: opts.local.address, port: opts.local.port },
-    ...(opts.stunServer !== undefined ? { stunServer: opts.stunServer } : {}),
-    ...(opts.turn !== undefined ? { turn: opts.turn } : {}),
-    ...(opts.rtoMs !== undefined ? { rtoMs: opts.rtoMs } : {}),
-  });
-  const relayed = g.relay?.relayedAddress;
-  const srflx = g.candidates.filter((c) => c.type === 'srflx');
-  const r =
-    g.relay && relayed
-      ? await prepareOn(
-          offerSdp,
-          g.relay.relayedSocket,
-          { ...opts, local: { ...opts.local, address: relayed.address, port: relayed.port }, relay: g.relay },
-          g.problems,
-          g.relay,
-        )
-      : await prepareOn(
-          offerSdp,
-          socket,
-          { ...opts, extraCandidates: [...(opts.extraCandidates ?? []), ...srflx] },
-          g.problems,
-          undefined,
-        );
-  if (!r.ok) g.relay?.close();
+  const path = await gatherMediaPath(socket, { address: opts.local.address, port: opts.local.port }, opts);
+  const r = path.relay
+    ? await prepareOn(
+        offerSdp,
+        path.socket,
+        { ...opts, local: { ...opts.local, ...path.address }, relay: path.relay },
+        path.problems,
+        path.relay,
+      )
+    : await prepareOn(
+        offerSdp,
+        socket,
+        { ...opts, extraCandidates: [...(opts.extraCandidates ?? []), ...path.srflx] },
+        path.problems,
+        undefined,
+      );
+  if (!r.ok) path.relay?.close();
   return r;
 }
 
@@ -129,15 +109,7 @@ async function prepareOn(
 ): Promise<SecureMediaResult> {
   const certificate = opts.certificate ?? (await createDtlsCertificate());
   const creds = generateIceCredentials();
-  const own: IceCandidate = {
-    foundation: opts.relay ? '2' : '1',
-    component: 1,
-    transport: 'udp',
-    priority: candidatePriority(opts.relay ? 'relay' : 'host'),
-    address: opts.local.address,
-    port: opts.local.port,
-    type: opts.relay ? 'relay' : 'host',
-  };
+  const own = localCandidate(opts.relay ? 'relay' : 'host', opts.local);
   const candidates = opts.relayOnly === true && !opts.relay ? [] : [own];
   const local: LocalMediaOptions = {
     ...opts.local,
@@ -149,15 +121,10 @@ async function prepareOn(
   const media = answer.media;
   if (media.dtls === undefined) return { ok: false, status: 488, reason: 'offer is not DTLS-SRTP' };
   if (opts.relay) {
-    // RFC 8656 §9: the relay drops peer data without a permission for its IP.
-    const peers = new Set([
-      media.remoteAddress,
-      ...(media.ice?.remoteCandidates.map((c) => c.address) ?? []),
-    ]);
     try {
-      await Promise.all([...peers].slice(0, 8).map((p) => opts.relay!.createPermission(p)));
+      await permitPeers(opts.relay, media); // RFC 8656 §9, before the answer goes out
     } catch (err) {
-      return { ok: false, status: 488, reason: `TURN permission failed: ${String(err)}` };
+      return { ok: false, status: 488, reason: (err as Error).message };
     }
   }
   const started = startSecureMedia({
@@ -193,6 +160,12 @@ export interface StartSecureMediaOptions {
   /** Our a=ice-ufrag/a=ice-pwd (used when `media.ice` is set). */
   readonly localIce: { readonly ufrag: string; readonly pwd: string };
   readonly handshakeTimeoutMs?: number;
+  /**
+   * The handshake starts once this resolves (the offerer's TURN permissions, RFC 8656 §9:
+   * without them the relay drops the peer's packets); a rejection rejects `ready`.
+   * Default: start at once.
+   */
+  readonly after?: Promise<void>;
 }
 
 /**
@@ -228,16 +201,23 @@ export function startSecureMedia(o: StartSecureMediaOptions): {
     ...(o.handshakeTimeoutMs !== undefined ? { timeoutMs: o.handshakeTimeoutMs } : {}),
   });
   transport.setDtlsHandler((d) => dtls.handleRecord(d));
-  const ready = dtls.start().then((keys) => {
-    transport.openMedia();
-    return keys;
-  });
+  let closed = false;
+  const handshake = (): Promise<DtlsSrtpKeys> =>
+    dtls.start().then((keys) => {
+      transport.openMedia();
+      return keys;
+    });
+  const ready =
+    o.after === undefined
+      ? handshake()
+      : o.after.then(() => (closed ? Promise.reject(new Error('secure media closed')) : handshake()));
   ready.catch(() => undefined); // the caller observes it; avoid an unhandled rejection meanwhile
   return {
     transport,
     ready,
     ice,
     close: () => {
+      closed = true;
       dtls.close();
       transport.close();
     },

@@ -9,7 +9,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { IceCandidate } from '../sdp/types.js';
 import type { DatagramSocket } from '../session/session-types.js';
-import { type TransportAddress, candidatePriority } from './ice-lite.js';
+import { type TransportAddress, localCandidate } from './ice-lite.js';
 import {
   StunAttr,
   StunMethod,
@@ -155,7 +155,7 @@ export async function gatherCandidates(o: GatherOptions): Promise<GatheredCandid
       const server = { address: await resolveHost(uri.host), port: uri.port };
       const mapped = await stunBinding(o.socket, server, o.rtoMs !== undefined ? { rtoMs: o.rtoMs } : {});
       if (mapped.address !== o.host.address || mapped.port !== o.host.port)
-        candidates.push(candidate('srflx', mapped, o.host));
+        candidates.push(localCandidate('srflx', mapped, o.host));
     } catch (err) {
       problems.push(String(err));
     }
@@ -163,7 +163,7 @@ export async function gatherCandidates(o: GatherOptions): Promise<GatheredCandid
   if (o.turn !== undefined) {
     try {
       relay = await turnClientFor(o.turn, o.socket, o.rtoMs);
-      candidates.push(candidate('relay', await relay.allocate(), o.host));
+      candidates.push(localCandidate('relay', await relay.allocate(), o.host));
     } catch (err) {
       relay?.close();
       relay = undefined;
@@ -205,18 +205,4 @@ async function turnClientFor(
     ...credentials,
     ...(rtoMs !== undefined ? { rtoMs } : {}),
   });
-}
-
-function candidate(type: 'srflx' | 'relay', at: TransportAddress, base: TransportAddress): IceCandidate {
-  return {
-    foundation: type === 'srflx' ? '3' : '2',
-    component: 1,
-    transport: 'udp',
-    priority: candidatePriority(type),
-    address: at.address,
-    port: at.port,
-    type,
-    relatedAddress: base.address,
-    relatedPort: base.port,
-  };
 }

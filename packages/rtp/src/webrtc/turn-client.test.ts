@@ -1,10 +1,7 @@
-import { createHash } from 'node:crypto';
-import type { RemoteInfo } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeNetwork, type FakeSocket } from '../testing/fake-socket.js';
+import { FakeNetwork } from '../testing/fake-socket.js';
+import { fakeTurnServer } from '../testing/fake-turn-server.js';
 import {
-  type StunAttribute,
-  type StunMessage,
   StunAttr,
   StunMethod,
   decodeXorAddress,
@@ -12,59 +9,12 @@ import {
   encodeXorAddress,
   getAttribute,
   parseStun,
-  verifyIntegrity,
 } from './stun-message.js';
 import { TurnClient } from './turn-client.js';
 
 const SERVER = { address: '127.0.0.1', port: 3478 };
 const RELAY = { address: '127.0.0.1', port: 49152 };
 const PEER = { address: '127.0.0.2', port: 6000 };
-const KEY = createHash('md5').update('va:realm.test:vapass').digest();
-
-/** A scripted TURN server (RFC 8656) speaking the long-term credential mechanism. */
-function fakeServer(socket: FakeSocket): { requests: StunMessage[]; sends: Buffer[]; channelData: Buffer[] } {
-  const log = { requests: [] as StunMessage[], sends: [] as Buffer[], channelData: [] as Buffer[] };
-  socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
-    if (msg[0]! >= 0x40 && msg[0]! <= 0x4f) return void log.channelData.push(msg);
-    const m = parseStun(msg)!;
-    if (m.cls === 'indication') return void log.sends.push(msg);
-    log.requests.push(m);
-    const reply = (cls: 'success' | 'error', attributes: StunAttribute[], key?: Buffer): void =>
-      socket.send(
-        encodeStun(
-          { method: m.method, cls, transactionId: m.transactionId, attributes },
-          key ? { integrityKey: key } : {},
-        ),
-        rinfo.port,
-        rinfo.address,
-      );
-    if (!verifyIntegrity(msg, KEY)) {
-      // RFC 8489 §9.2.4: 401 with REALM and NONCE.
-      return reply('error', [
-        { type: StunAttr.ERROR_CODE, value: Buffer.from([0, 0, 4, 1, ...Buffer.from('Unauthorized')]) },
-        { type: StunAttr.REALM, value: Buffer.from('realm.test') },
-        { type: StunAttr.NONCE, value: Buffer.from('n0nce') },
-      ]);
-    }
-    if (m.method === StunMethod.ALLOCATE) {
-      const lifetime = Buffer.alloc(4);
-      lifetime.writeUInt32BE(600, 0);
-      return reply(
-        'success',
-        [
-          {
-            type: StunAttr.XOR_RELAYED_ADDRESS,
-            value: encodeXorAddress(RELAY.address, RELAY.port, m.transactionId),
-          },
-          { type: StunAttr.LIFETIME, value: lifetime },
-        ],
-        KEY,
-      );
-    }
-    reply('success', [], KEY);
-  });
-  return log;
-}
 
 describe('TurnClient (RFC 8656) against a scripted server', () => {
   let client: TurnClient | undefined;
@@ -74,7 +24,7 @@ describe('TurnClient (RFC 8656) against a scripted server', () => {
     const net = new FakeNetwork();
     const ours = net.bind('127.0.0.1', 4000);
     const server = net.bind(SERVER.address, SERVER.port);
-    const log = fakeServer(server);
+    const log = fakeTurnServer(server, { relayed: RELAY });
     client = new TurnClient({ socket: ours, server: SERVER, username: 'va', password: 'vapass' });
     expect(await client.allocate()).toEqual(RELAY);
     expect(log.requests.map((r) => r.method)).toEqual([StunMethod.ALLOCATE, StunMethod.ALLOCATE]);
@@ -127,7 +77,7 @@ describe('TurnClient (RFC 8656) against a scripted server', () => {
     const ours = net.bind('127.0.0.1', 4000);
     const other = net.bind('127.0.0.9', 1);
     const server = net.bind(SERVER.address, SERVER.port);
-    fakeServer(server);
+    fakeTurnServer(server, { relayed: RELAY });
     client = new TurnClient({ socket: ours, server: SERVER, username: 'va', password: 'vapass' });
     await client.allocate();
     const got: Buffer[] = [];
