@@ -69,6 +69,8 @@ export function createSession(
           remoteKey: Buffer.from(media.crypto.remoteKeyBase64, 'base64'),
         }
       : undefined,
+    // DTLS-SRTP: keys from the handshake (awaitDtls -> setSrtp); nothing in the clear before.
+    srtpPending: media.dtls !== undefined,
     mediaTimeoutMs: cfg.rtp.mediaTimeoutMs,
   });
   session.setDirection(media.direction);

@@ -468,6 +468,49 @@ describe('RtpSession', () => {
     expect(byes).toBe(1);
   });
 
+  it('srtpPending (DTLS-SRTP): nothing sent and everything received dropped until setSrtp, then SRTP both ways', () => {
+    const net = new FakeNetwork();
+    const clock = new FakeMediaClock();
+    const sa = net.bind('10.0.0.1', 4000);
+    const sb = net.bind('10.0.0.2', 5000);
+    const suite = 'AES_CM_128_HMAC_SHA1_80' as const;
+    const k1 = Buffer.alloc(30, 1);
+    const k2 = Buffer.alloc(30, 2);
+    const mk = (rtp: FakeSocket, address: string, port: number) =>
+      new RtpSession({
+        sockets: { rtp },
+        remote: { address, port },
+        payloadType: 0,
+        codec: codec(),
+        clock,
+        rtcpMux: true,
+        srtpPending: true,
+      });
+    const a = mk(sa, '10.0.0.2', 5000);
+    const b = mk(sb, '10.0.0.1', 4000);
+    const frames: Int16Array[] = [];
+    b.on('frame', (f) => frames.push(f));
+    a.start();
+    b.start();
+    for (let i = 0; i < 3; i++) a.sendFrame(tone(i));
+    clock.advance(6000); // RTCP due too
+    expect(sa.sent).toHaveLength(0); // no plain RTP or RTCP on an encrypted call
+    expect(a.stats().beforeKeys).toBeGreaterThan(3);
+    // The peer got its keys first: its SRTP reaches b before b's keys -> dropped, not played.
+    a.setSrtp({ suite, localKey: k1, remoteKey: k2 });
+    for (let i = 0; i < 3; i++) a.sendFrame(tone(i));
+    clock.tick(60);
+    expect(sa.sent.length).toBeGreaterThan(0);
+    expect(b.stats().beforeKeys).toBeGreaterThanOrEqual(sa.sent.length); // its own held RTCP counts too
+    expect(b.stats().srtpFailures + b.stats().malformed).toBe(0);
+    expect(b.stats().jitterBuffer.received).toBe(0);
+    b.setSrtp({ suite, localKey: k2, remoteKey: k1 });
+    for (let i = 0; i < 5; i++) a.sendFrame(tone(i));
+    clock.tick(100);
+    expect(b.stats().jitterBuffer.received).toBe(5);
+    expect(b.stats().srtpFailures).toBe(0);
+  });
+
   it('sends no RTCP BYE when it never sent RTP or RTCP (RFC 3550 §6.3.7), one when it did', () => {
     const net = new FakeNetwork();
     const clock = new FakeMediaClock();

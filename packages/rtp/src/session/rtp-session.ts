@@ -56,6 +56,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private srtpTx: SrtpContext | undefined;
   private srtpRx: SrtpContext | undefined;
   private ignored = 0;
+  private beforeKeys = 0;
   private sendErrors = 0;
   private readonly rtcp: RtcpChannel | undefined;
   private rtcpRemote: { address: string; port: number } | undefined;
@@ -71,6 +72,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   /** `dgram.send` throws synchronously on a closed socket (released allocation): count it. */
   private safeSend(socket: DatagramSocket | undefined, data: Buffer, port: number, address: string): void {
     if (!socket) return;
+    if (this.o.srtpPending === true && !this.srtpTx) {
+      this.beforeKeys++; // RFC 5764: nothing in the clear on a DTLS-SRTP call
+      return;
+    }
     try {
       socket.send(data, port, address, this.onSendDone);
     } catch {
@@ -254,6 +259,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       malformed: this.malformed,
       srtpFailures: this.srtpFailures,
       ignored: this.ignored,
+      beforeKeys: this.beforeKeys,
       rtcpReceived: this.rtcp?.received ?? 0,
       rtcpSent: this.rtcp?.sent ?? 0,
       sendErrors: this.sendErrors,
@@ -285,6 +291,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   private readonly onRtcpMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
     if (!this.rtcp) return;
+    if (this.o.srtpPending === true && !this.srtpRx) {
+      this.beforeKeys++;
+      return;
+    }
     const outcome = this.rtcp.receive(msg, this.localSsrc, this.clock.now());
     if (outcome === 'srtp-failed') this.srtpFailures++;
     else if (outcome === 'malformed') this.malformed++;
@@ -301,6 +311,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       return;
     }
     let data = msg;
+    if (this.o.srtpPending === true && !this.srtpRx) {
+      this.beforeKeys++; // SRTP that overtook our end of the DTLS handshake: not plain RTP
+      return;
+    }
     if (this.srtpRx) {
       const u = this.srtpRx.unprotect(msg); // RFC 3711 §3.3: authenticate before anything else
       if (!u.ok) {

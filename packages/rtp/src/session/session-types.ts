@@ -68,6 +68,13 @@ export interface RtpSessionOptions {
    */
   srtp?: { suite: SrtpCryptoSuite; localKey: Buffer; remoteKey: Buffer };
   /**
+   * DTLS-SRTP (RFC 5764): the keys come later, through `setSrtp` once the handshake is
+   * done. Until then nothing is sent (no plain RTP or RTCP ever leaves an encrypted call)
+   * and whatever arrives is dropped and counted in `RtpStats.beforeKeys` (the peer may
+   * start sending SRTP a moment before our side has installed the keys). Default false.
+   */
+  srtpPending?: boolean;
+  /**
    * Symmetric RTP (RFC 4961) with latching: send to the source address of the received
    * media (NAT traversal). Default true.
    */
@@ -147,6 +154,8 @@ export interface RtpStats {
   srtpFailures: number;
   /** Packets with a payload type other than audio/DTMF (comfort noise 13, ...). */
   ignored: number;
+  /** `srtpPending` sessions: packets received (dropped) and sent (held back) before the keys. */
+  beforeKeys: number;
   /** Valid RTCP compounds received / sent. */
   rtcpReceived: number;
   rtcpSent: number;
