@@ -102,9 +102,10 @@ export function startCall(host: CallHost, call: Call): void {
 }
 
 /**
- * Ticks the app once per ptime on the same media clock as the call's RTP session, and
- * before it (handlers run in subscription order): even the catch-up ticks after a stall
- * find the send queue topped up, so the call never falls silent with frames waiting.
+ * Ticks the app once per ptime on the same media clock as the call's RTP session, in the
+ * clock's send phase and before the session's own send handler (handlers of a phase run
+ * in subscription order): even the catch-up ticks after a stall find the send queue
+ * topped up, so the call never falls silent with frames waiting.
  */
 function tickApp(call: Call, app: CallApp): () => void {
   const ptime = clampPtime(call.media?.ptimeMs ?? 20);
@@ -115,7 +116,7 @@ function tickApp(call: Call, app: CallApp): () => void {
     if (++n < perPtime) return;
     n = 0;
     app.tick();
-  });
+  }, 'send');
 }
 
 /** New codec or keys on a re-INVITE: a new RTP session on the same ports. */

@@ -29,4 +29,30 @@ describe('DeadlineMediaClock', () => {
     expect(ticks).toEqual([160, 180, 200]);
     expect(clock.skippedTicks).toBe(7);
   });
+
+  it('runs every send-phase handler before any work-phase handler of the same tick', () => {
+    let now = 0;
+    const clock = new DeadlineMediaClock({ periodMs: 20, now: () => now });
+    const order: string[] = [];
+    const offs = [
+      clock.subscribe((t) => order.push(`work1@${t}`)),
+      clock.subscribe((t) => order.push(`send1@${t}`), 'send'),
+      clock.subscribe((t) => order.push(`work2@${t}`), 'work'),
+      clock.subscribe((t) => order.push(`send2@${t}`), 'send'),
+    ];
+    now = 40;
+    (clock as unknown as { onTimer: () => void }).onTimer();
+    expect(order).toEqual([
+      'send1@20',
+      'send2@20',
+      'work1@20',
+      'work2@20',
+      'send1@40',
+      'send2@40',
+      'work1@40',
+      'work2@40',
+    ]);
+    for (const off of offs) off();
+    expect(clock.subscribers).toBe(0);
+  });
 });

@@ -2,11 +2,18 @@
  * The pacing clock for RTP send and playout: ONE deadline-driven timer shared by every
  * session. Tick n fires at `start + n * periodMs` (absolute deadlines, so no drift
  * accumulates as it would with `setInterval`), and all subscribed handlers run in the
- * same timer callback.
+ * same timer callback, in two phases: every `send` handler first (what leaves on the wire
+ * at this deadline: apps topping up their queues, then each session's packet), then every
+ * `work` handler (playout, decoding, timeouts, RTCP). With hundreds of calls the packets
+ * of one tick thus leave in one short burst instead of each waiting for the decoding of
+ * the sessions before it.
  */
 
 /** Handler run on every tick; `nowMs` is the tick's deadline on the clock's time base. */
 export type MediaTickHandler = (nowMs: number) => void;
+
+/** When in a tick a handler runs: all `send` handlers, then all `work` handlers. */
+export type MediaTickPhase = 'send' | 'work';
 
 /** A periodic media clock (injectable; see `FakeMediaClock` in `../testing`). */
 export interface MediaClock {
@@ -14,8 +21,11 @@ export interface MediaClock {
   readonly periodMs: number;
   /** Current time in ms on the clock's monotonic time base. */
   now(): number;
-  /** Run `handler` on every tick until the returned function is called. */
-  subscribe(handler: MediaTickHandler): () => void;
+  /**
+   * Run `handler` on every tick until the returned function is called; within a phase
+   * (default `work`) handlers run in subscription order.
+   */
+  subscribe(handler: MediaTickHandler, phase?: MediaTickPhase): () => void;
 }
 
 /** Options of {@link DeadlineMediaClock}. */
@@ -39,7 +49,8 @@ export class DeadlineMediaClock implements MediaClock {
   readonly periodMs: number;
   private readonly maxCatchUp: number;
   private readonly nowFn: () => number;
-  private readonly handlers = new Set<MediaTickHandler>();
+  private readonly sendHandlers = new Set<MediaTickHandler>();
+  private readonly workHandlers = new Set<MediaTickHandler>();
   private timer: NodeJS.Timeout | undefined;
   private startMs = 0;
   private tickIndex = 0;
@@ -58,20 +69,26 @@ export class DeadlineMediaClock implements MediaClock {
     return this.nowFn();
   }
 
-  subscribe(handler: MediaTickHandler): () => void {
-    this.handlers.add(handler);
+  subscribe(handler: MediaTickHandler, phase: MediaTickPhase = 'work'): () => void {
+    const set = phase === 'send' ? this.sendHandlers : this.workHandlers;
+    set.add(handler);
     if (this.timer === undefined) {
       this.startMs = this.nowFn();
       this.tickIndex = 1;
       this.schedule();
     }
     return () => {
-      this.handlers.delete(handler);
-      if (this.handlers.size === 0 && this.timer !== undefined) {
+      set.delete(handler);
+      if (this.subscribers === 0 && this.timer !== undefined) {
         clearTimeout(this.timer);
         this.timer = undefined;
       }
     };
+  }
+
+  /** Handlers subscribed, both phases. */
+  get subscribers(): number {
+    return this.sendHandlers.size + this.workHandlers.size;
   }
 
   private schedule(): void {
@@ -89,17 +106,22 @@ export class DeadlineMediaClock implements MediaClock {
     }
     for (; this.tickIndex <= due; this.tickIndex++) {
       const deadline = this.startMs + this.tickIndex * this.periodMs;
-      for (const h of this.handlers) {
-        try {
-          h(deadline);
-        } catch (err) {
-          this.onError(err);
-        }
-      }
+      this.run(this.sendHandlers, deadline);
+      this.run(this.workHandlers, deadline);
     }
-    if (this.handlers.size > 0) this.schedule();
+    if (this.subscribers > 0) this.schedule();
     else this.timer = undefined;
   };
+
+  private run(handlers: Set<MediaTickHandler>, deadline: number): void {
+    for (const h of handlers) {
+      try {
+        h(deadline);
+      } catch (err) {
+        this.onError(err);
+      }
+    }
+  }
 }
 
 const shared = new Map<number, DeadlineMediaClock>();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createCodec } from '../codec/codec-registry.js';
 import { parseRtpPacket } from '../packet/rtp-packet.js';
 import { FakeNetwork } from '../testing/fake-socket.js';
-import type { MediaClock, MediaTickHandler } from './media-clock.js';
+import type { MediaClock, MediaTickHandler, MediaTickPhase } from './media-clock.js';
 import { RtpSession } from './rtp-session.js';
 
 const PCMU = { name: 'PCMU', clockRate: 8000, channels: 1, sampleRate: 8000 };
@@ -10,18 +10,19 @@ const PCMU = { name: 'PCMU', clockRate: 8000, channels: 1, sampleRate: 8000 };
 /** A clock whose ticks the test delivers by hand, so it can skip some (an event-loop stall). */
 class ManualClock implements MediaClock {
   readonly periodMs = 20;
-  private handler?: MediaTickHandler;
+  private readonly handlers = new Map<MediaTickPhase, MediaTickHandler>();
   nowMs = 0;
   now(): number {
     return this.nowMs;
   }
-  subscribe(handler: MediaTickHandler): () => void {
-    this.handler = handler;
-    return () => (this.handler = undefined);
+  subscribe(handler: MediaTickHandler, phase: MediaTickPhase = 'work'): () => void {
+    this.handlers.set(phase, handler);
+    return () => this.handlers.delete(phase);
   }
   tick(atMs: number): void {
     this.nowMs = atMs;
-    this.handler?.(atMs);
+    this.handlers.get('send')?.(atMs);
+    this.handlers.get('work')?.(atMs);
   }
 }
 

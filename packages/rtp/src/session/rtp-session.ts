@@ -61,6 +61,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private readonly rtcp: RtcpChannel | undefined;
   private rtcpRemote: { address: string; port: number } | undefined;
   private lastTickMs = 0;
+  /** The deadline whose send phase ran: its work phase is due. */
+  private workDueMs = -1;
   private readonly onSendDone = (err: Error | null): void => {
     if (err) this.sendErrors++;
   };
@@ -155,7 +157,13 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.o.sockets.rtcp.on('error', this.onSocketError);
     }
     this.lastRtpMs = this.clock.now();
-    this.unsubscribe = this.clock.subscribe(this.onTick);
+    // Packets leave in the clock's send phase, before any session decodes (media-clock.ts).
+    const offSend = this.clock.subscribe(this.onSendTick, 'send');
+    const offWork = this.clock.subscribe(this.onWorkTick, 'work');
+    this.unsubscribe = () => {
+      offSend();
+      offWork();
+    };
   }
 
   /** Queue exactly one ptime of PCM; frames leave paced, one per ptime. */
@@ -369,7 +377,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.emit('remote-changed', { address: rinfo.address, port: rinfo.port });
   }
 
-  private readonly onTick = (nowMs: number): void => {
+  /** Send phase of a ptime tick: the one packet (or DTMF event, or silence fill) due now. */
+  private readonly onSendTick = (nowMs: number): void => {
     if (++this.tickCount < this.ticksPerPtime) return;
     this.tickCount = 0;
     // Ticks the clock skipped after a long stall: keep the RTP timestamp on real time.
@@ -379,13 +388,19 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       if (missed > 0) this.sender.advanceTimestamp(missed);
     }
     this.lastTickMs = nowMs;
+    this.workDueMs = nowMs;
+    const sending = this.direction === 'sendrecv' || this.direction === 'sendonly';
+    if (sending) this.sender.tick(this.sendRtp);
+    else this.sender.skipTick();
+  };
+
+  /** Work phase of the same ptime tick: playout, DTMF end detection, media timeout, RTCP. */
+  private readonly onWorkTick = (nowMs: number): void => {
+    if (this.workDueMs !== nowMs) return;
     const receiving = this.receiving();
     if (receiving) this.playout(nowMs);
     const d = this.dtmfRx.poll(nowMs); // lost end packets (RFC 4733 §2.5.2.2)
     if (d) this.emit('dtmf', { digit: d.digit, durationMs: d.durationMs, source: 'rfc4733' });
-    const sending = this.direction === 'sendrecv' || this.direction === 'sendonly';
-    if (sending) this.sender.tick(this.sendRtp);
-    else this.sender.skipTick();
     if (
       receiving &&
       this.mediaTimeoutMs > 0 &&

@@ -1,5 +1,5 @@
 /** Manually advanced {@link MediaClock} for unit tests: no timers, no sleeps. */
-import type { MediaClock, MediaTickHandler } from '../session/media-clock.js';
+import type { MediaClock, MediaTickHandler, MediaTickPhase } from '../session/media-clock.js';
 
 interface Scheduled {
   readonly atMs: number;
@@ -16,7 +16,8 @@ export class FakeMediaClock implements MediaClock {
   readonly periodMs: number;
   private current: number;
   private nextTick: number;
-  private readonly handlers = new Set<MediaTickHandler>();
+  private readonly sendHandlers = new Set<MediaTickHandler>();
+  private readonly workHandlers = new Set<MediaTickHandler>();
   private scheduled: Scheduled[] = [];
   private seq = 0;
 
@@ -30,14 +31,15 @@ export class FakeMediaClock implements MediaClock {
     return this.current;
   }
 
-  subscribe(handler: MediaTickHandler): () => void {
-    this.handlers.add(handler);
-    return () => this.handlers.delete(handler);
+  subscribe(handler: MediaTickHandler, phase: MediaTickPhase = 'work'): () => void {
+    const set = phase === 'send' ? this.sendHandlers : this.workHandlers;
+    set.add(handler);
+    return () => set.delete(handler);
   }
 
-  /** Number of subscribed handlers. */
+  /** Number of subscribed handlers (both phases). */
   get subscribers(): number {
-    return this.handlers.size;
+    return this.sendHandlers.size + this.workHandlers.size;
   }
 
   /** Run `fn` once when time reaches `atMs` (callbacks at a tick's time run before the tick). */
@@ -60,7 +62,9 @@ export class FakeMediaClock implements MediaClock {
       if (this.nextTick > end) break;
       this.current = this.nextTick;
       this.nextTick += this.periodMs;
-      for (const h of [...this.handlers]) h(this.current);
+      // As DeadlineMediaClock: every send-phase handler, then every work-phase handler.
+      for (const h of [...this.sendHandlers]) h(this.current);
+      for (const h of [...this.workHandlers]) h(this.current);
     }
     this.current = end;
   }
