@@ -1,6 +1,7 @@
 import {
   answerOffer,
   createCodec,
+  generateIceCredentials,
   RtpSession,
   type DatagramSocket,
   type LocalMediaOptions,
@@ -110,11 +111,22 @@ export function handleReoffer(
   const codecs = [call.media.codec.name, ...(account?.codecs ?? ['PCMU', 'PCMA'])];
   const offer = req.body.toString('utf8');
   // A DTLS-SRTP call keeps its fingerprint, setup role and ICE credentials (RFC 8842 §5.5).
-  const opts = { ...localMediaOptions(account, local, codecs), ...(call.secure?.answerOptions ?? {}) };
+  let opts: LocalMediaOptions = {
+    ...localMediaOptions(account, local, codecs),
+    ...(call.secure?.answerOptions ?? {}),
+  };
   let answer = answerOffer(offer, opts);
   if (!answer.ok) {
     call.log.info({ reason: answer.reason }, 're-INVITE offer rejected, keeping the current media');
     return respond(answer.status === 400 ? 400 : 488);
+  }
+  // RFC 8445 §9 / RFC 8839 §4.4.1.1.1: new remote ICE credentials are an ICE restart; the
+  // answerer restarts too, with credentials of its own.
+  const restarted = iceRestart(call, answer.media, opts);
+  if (restarted) {
+    opts = restarted;
+    answer = answerOffer(offer, opts);
+    if (!answer.ok) return respond(488);
   }
   // RFC 3264 §8: the o= version goes up by one exactly when our description changes.
   if (withoutOrigin(answer.sdp) !== withoutOrigin(local.sdp)) {
@@ -123,8 +135,36 @@ export function handleReoffer(
     local.version++;
   }
   local.sdp = answer.sdp;
+  if (restarted && call.secure) {
+    const ice = answer.media.ice;
+    call.secure.answerOptions = { ...call.secure.answerOptions, ice: restarted.ice };
+    if (ice)
+      call.secure.ice?.restart({
+        localUfrag: ice.localUfrag,
+        localPwd: ice.localPwd,
+        remoteUfrag: ice.remoteUfrag,
+      });
+    call.log.info({ remoteUfrag: ice?.remoteUfrag }, 'ICE restart: new credentials answered');
+  }
   applyMedia(call, answer.media, rebuild);
   respond(200, { body: Buffer.from(answer.sdp), contentType: 'application/sdp' });
+}
+
+/**
+ * The options to answer an ICE restart with (new ufrag/pwd of ours, same candidates), or
+ * undefined when the re-offer keeps the peer's ICE credentials (no restart).
+ */
+function iceRestart(
+  call: Call,
+  media: NegotiatedMedia,
+  opts: LocalMediaOptions,
+): LocalMediaOptions | undefined {
+  const before = call.media?.ice;
+  const now = media.ice;
+  if (!before || !now || !opts.ice) return undefined;
+  if (now.remoteUfrag === before.remoteUfrag && now.remotePwd === before.remotePwd) return undefined;
+  const fresh = generateIceCredentials();
+  return { ...opts, ice: { ...opts.ice, ufrag: fresh.ufrag, pwd: fresh.pwd } };
 }
 
 /** Moves the RTP session to newly negotiated media: same ports, maybe a new codec or keys. */

@@ -2,6 +2,7 @@ import type { Dialog, IncomingCall } from '@voice-assistant/sip-stack';
 import type {
   DatagramSocket,
   DtlsSrtpKeys,
+  IceLiteAgent,
   LocalMediaOptions,
   NegotiatedMedia,
   RtpSession,
@@ -80,9 +81,11 @@ export interface SecureMedia {
   readonly ready: Promise<DtlsSrtpKeys>;
   /**
    * Our fingerprint and ICE credentials/candidates, to answer re-INVITEs of this call with
-   * the same ones (RFC 8842 §5.5, RFC 8839 §4.4).
+   * the same ones (RFC 8842 §5.5, RFC 8839 §4.4); new ICE credentials after an ICE restart.
    */
-  readonly answerOptions?: Pick<LocalMediaOptions, 'dtls' | 'ice'> | undefined;
+  answerOptions?: Pick<LocalMediaOptions, 'dtls' | 'ice'> | undefined;
+  /** The ICE-lite agent answering the peer's checks (absent without ICE). */
+  readonly ice?: IceLiteAgent | undefined;
   /** Stops DTLS and detaches from the socket (and releases a TURN allocation we made). */
   readonly close: () => void;
 }

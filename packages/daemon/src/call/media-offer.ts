@@ -71,6 +71,7 @@ export async function createMediaOffer(
         ready: r.ready,
         close: r.close,
         answerOptions: offer.answerOptions,
+        ice: r.ice,
       };
       return { ok: true, sdp: offer.offerSdp, media: r.media };
     },

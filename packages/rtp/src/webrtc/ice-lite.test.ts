@@ -53,6 +53,19 @@ describe('IceLiteAgent (RFC 8445 §2.5, §7.3)', () => {
     expect(a.isValidated({ address: '127.0.0.9', port: 5000 })).toBe(false);
   });
 
+  it('ICE restart (RFC 8445 §9): only the new credentials are answered; the nominated pair stays', () => {
+    const a = agent();
+    a.handle(check('loc1:rem1', 'localpassword0123456789', true), from);
+    a.restart({ localUfrag: 'loc2', localPwd: 'newlocalpassword98765432', remoteUfrag: 'rem2' });
+    expect(a.credentials).toEqual({ localUfrag: 'loc2', remoteUfrag: 'rem2' });
+    expect(a.nominated).toEqual(from); // media goes on over it until the next nomination
+    expect(a.handle(check('loc1:rem1', 'localpassword0123456789', false), from)).toEqual({});
+    expect(a.handle(check('loc2:rem1', 'newlocalpassword98765432', false), from)).toEqual({});
+    const out = a.handle(check('loc2:rem2', 'newlocalpassword98765432', true), from);
+    expect(verifyIntegrity(out.response!, Buffer.from('newlocalpassword98765432'))).toBe(true);
+    expect(out.nominated).toEqual(from);
+  });
+
   it('drops wrong username, wrong password and garbage', () => {
     const a = agent();
     expect(a.handle(check('loc1:xxx', 'localpassword0123456789', true), from)).toEqual({});

@@ -89,12 +89,34 @@ export class IceLiteAgent {
   private nominatedRemote: TransportAddress | undefined;
   /** Sources that passed a connectivity check (RFC 8445 §7.3: valid pairs), bounded. */
   private readonly validSources = new Set<string>();
-  private readonly key: Buffer;
+  private o: IceLiteOptions;
+  private key: Buffer;
   /** Valid checks answered (statistics). */
   checks = 0;
 
-  constructor(private readonly o: IceLiteOptions) {
-    this.key = Buffer.from(o.localPwd);
+  constructor(opts: IceLiteOptions) {
+    this.o = opts;
+    this.key = Buffer.from(opts.localPwd);
+  }
+
+  /** Our current ufrag and the remote's (they change on an ICE restart). */
+  get credentials(): { readonly localUfrag: string; readonly remoteUfrag: string } {
+    return { localUfrag: this.o.localUfrag, remoteUfrag: this.o.remoteUfrag };
+  }
+
+  /**
+   * ICE restart (RFC 8445 §9, RFC 8839 §4.4.1.1.1): the peer re-offered with a new
+   * ufrag/pwd and we answered with new ones of our own; from now on only checks with the
+   * new credentials are answered. Media goes on over the pair in use until the controlling
+   * agent nominates again (§9: the previously selected pair keeps being used meanwhile).
+   */
+  restart(creds: {
+    readonly localUfrag: string;
+    readonly localPwd: string;
+    readonly remoteUfrag: string;
+  }): void {
+    this.o = { ...this.o, ...creds };
+    this.key = Buffer.from(creds.localPwd);
   }
 
   /** The pair the controlling agent nominated, once it has. */
