@@ -30,7 +30,8 @@ describe('sipp: REFER received by the daemon', () => {
       httpPort: base + 1,
       rtpPortMin: base + 20,
       rtpPortMax: base + 59,
-      env: { RTP_MEDIA_TIMEOUT_SEC: '0' },
+      // A direct SIP peer, no registrar: REFERs are acted on only with accept_refer any.
+      env: { RTP_MEDIA_TIMEOUT_SEC: '0', SIP_ACCEPT_REFER: 'any' },
     });
   });
   afterAll(async () => {

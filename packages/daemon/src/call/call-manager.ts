@@ -148,6 +148,12 @@ export class CallManager {
   private async allocatePorts(call: Call): Promise<PortAllocation | undefined> {
     try {
       const alloc = await this.deps.ports.allocate();
+      if (call.ended) {
+        // CANCEL, BYE or DELETE /calls while the sockets were binding: end() found nothing
+        // to release, so release here (else INVITE+CANCEL pairs would drain the port range).
+        alloc.release();
+        return undefined;
+      }
       call.releasePorts = alloc.release;
       return alloc;
     } catch (err) {

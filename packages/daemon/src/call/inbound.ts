@@ -53,12 +53,12 @@ export async function answerIncoming(host: CallHost, inc: IncomingCall): Promise
   call.log.info({ from: inc.from.uri, to: inc.to.uri, remote: inc.remote }, 'incoming call');
 
   const alloc = await host.allocatePorts(call);
+  if (call.ended) return; // cancelled meanwhile (allocatePorts released the ports)
   if (!alloc) {
     // RFC 3261 §21.5.4: temporarily unable to take the call; the caller may fail over.
     inc.reject(503, { reason: 'Service Unavailable', headers: [{ name: 'Retry-After', value: '5' }] });
     return host.end(call, 'rejected');
   }
-  if (call.ended) return; // cancelled meanwhile
   const address = host.deps.publicAddress() ?? (await localAddressFor(inc.remote.address));
   const sessionId = host.nextSessionId();
   const local = localMediaOptions(account, { address, port: alloc.port, sessionId, version: 1 });

@@ -46,9 +46,6 @@ export interface ReferHandlerDeps {
   hangup(call: Call): Promise<void>;
 }
 
-/** Calls with a transfer in progress: a second REFER meanwhile is declined. */
-const transferring = new WeakSet<Call>();
-
 /**
  * Act on a REFER received on `call` (the dialog's `refer` event). Resolves once the
  * transfer is over (the new call answered or failed, the final NOTIFY sent, the original
@@ -60,12 +57,13 @@ export async function handleIncomingRefer(
   refer: IncomingRefer,
 ): Promise<void> {
   // RFC 3515 §2.4.2: the recipient may decline; we do while not in a call or already transferring.
-  if (call.state !== 'active' || transferring.has(call)) {
+  // One transfer at a time per call, whichever side started it (call.transferring).
+  if (call.state !== 'active' || call.transferring) {
     call.log.info({ target: refer.target, state: call.state }, 'transfer request declined');
     refer.reject(603, 'Declined');
     return;
   }
-  transferring.add(call);
+  call.transferring = true;
   try {
     refer.accept(); // 202, then NOTIFY "SIP/2.0 100 Trying" (RFC 3515 §2.4.4)
     call.log.info(
@@ -83,7 +81,7 @@ export async function handleIncomingRefer(
     if (ok)
       await deps.hangup(call).catch((err: unknown) => call.log.warn({ err }, 'leaving the call failed'));
   } finally {
-    transferring.delete(call);
+    call.transferring = false;
   }
 }
 

@@ -9,11 +9,13 @@
  * And the other way round, {@link takeTransfer}: a REFER received on one of our calls
  * (we are the transferee, refer-handler.ts) dials the target through the outbound path.
  */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import type { Dialog, IncomingRefer, ReferOutcome } from '@voice-assistant/sip-stack';
 import type { Call } from './call.js';
 import { targetUri } from './call-control.js';
 import type { CallHost } from './call-host.js';
-import { CallRequestError, placeCall, TARGET_PATTERN } from './outbound.js';
+import { CallRequestError, hostOnly, placeCall, TARGET_PATTERN } from './outbound.js';
 import { handleIncomingRefer, type ReferDialResult } from './refer-handler.js';
 import { awaitReferResult, transferDone, type ReferResult, type ReferWaitOptions } from './refer-result.js';
 
@@ -155,40 +157,88 @@ function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
+/** How long the call to a Refer-To target may ring before we give up (CANCEL, NOTIFY 408). */
+const REFER_DIAL_TIMEOUT_MS = 60_000;
+
 /**
- * A REFER received on `call` (RFC 3515 §2.4.2; the dialog's `refer` event): accepted and
+ * Whether `accept_refer` lets this call's far end transfer it (see AcceptReferName): `any`
+ * always, `off` never, `pbx` when the account has a registrar and the call came from it or
+ * its outbound proxy (source address among theirs) or was placed through it. Never throws.
+ */
+async function referAllowed(host: CallHost, call: Call): Promise<{ ok: boolean; why?: string }> {
+  const account = host.account(call.account);
+  const mode = account?.acceptRefer ?? 'pbx';
+  if (mode === 'any') return { ok: true };
+  if (mode === 'off') return { ok: false, why: 'accept_refer is off' };
+  if (!account?.server) return { ok: false, why: 'the account has no registrar (accept_refer: pbx)' };
+  if (call.parties.direction === 'outbound') return { ok: true }; // placed through the registrar
+  const source = call.incoming?.remote.address;
+  if (source === undefined) return { ok: false, why: 'unknown call source' };
+  const hosts = [hostOnly(account.server)];
+  const proxy =
+    account.outboundProxy && /^sips?:(?:[^@;>]*@)?(\[[^\]]+\]|[^:;>]+)/i.exec(account.outboundProxy)?.[1];
+  if (proxy) hosts.push(hostOnly(proxy));
+  for (const h of hosts) {
+    const addrs = isIP(h)
+      ? [h]
+      : await lookup(h, { all: true }).then(
+          (r) => r.map((a) => a.address),
+          () => [],
+        );
+    if (addrs.includes(source)) return { ok: true };
+  }
+  return { ok: false, why: `the call did not come from the registrar (source ${source})` };
+}
+
+/**
+ * A REFER received on `call` (RFC 3515 §2.4.2; the dialog's `refer` event): checked
+ * against the account's `accept_refer` policy (a REFER makes us place a call with the
+ * account's credentials: declined with 603 unless the policy allows it), then accepted and
  * acted on by `handleIncomingRefer`, whose new call to the Refer-To target is an ordinary
  * outbound call on the same account (Replaces and Referred-By headers passed on, its
  * 180/183 reported as NOTIFYs). The transfer's outcome is the new call's final status:
  * 200 once it is answered and confirmed, else its SIP status (487 when cancelled, 500 when
- * it failed without one). A target the outbound path refuses gets that refusal's status.
+ * it failed without one); a target that rings longer than 60 s is cancelled (408). A target
+ * the outbound path refuses gets that refusal's status.
  */
 export function takeTransfer(host: CallHost, call: Call, refer: IncomingRefer): void {
-  void handleIncomingRefer(
-    {
-      dial: async (target, o): Promise<ReferDialResult> => {
-        let leg: Call;
-        try {
-          leg = placeCall(host, {
-            to: target,
-            account: o.account,
-            ...(o.prompt !== undefined ? { prompt: o.prompt } : {}),
-            headers: o.headers,
-            onProgress: o.onProgress,
-          });
-        } catch (err) {
-          if (err instanceof CallRequestError) {
-            call.log.warn({ target, reason: err.message }, 'transfer target refused');
-            return { status: err.status };
+  void referAllowed(host, call).then(({ ok, why }) => {
+    if (!ok) {
+      call.log.warn({ target: refer.target, why }, 'transfer request declined');
+      refer.reject(603, 'Declined');
+      return;
+    }
+    return handleIncomingRefer(
+      {
+        dial: async (target, o): Promise<ReferDialResult> => {
+          let leg: Call;
+          try {
+            leg = placeCall(host, {
+              to: target,
+              account: o.account,
+              ...(o.prompt !== undefined ? { prompt: o.prompt } : {}),
+              headers: o.headers,
+              onProgress: o.onProgress,
+            });
+          } catch (err) {
+            if (err instanceof CallRequestError) {
+              call.log.warn({ target, reason: err.message }, 'transfer target refused');
+              return { status: err.status };
+            }
+            throw err;
           }
-          throw err;
-        }
-        if (await leg.active$) return { status: 200 };
-        return { status: leg.sipStatus ?? (leg.endReason === 'cancelled' ? 487 : 500) };
+          const answered = await withTimeout(leg.active$, REFER_DIAL_TIMEOUT_MS, undefined);
+          if (answered === true) return { status: 200 };
+          if (answered === undefined) {
+            await host.hangup(leg, 'cancelled'); // CANCEL the ringing target (RFC 3261 §9.1)
+            return { status: 408, reason: 'Request Timeout' };
+          }
+          return { status: leg.sipStatus ?? (leg.endReason === 'cancelled' ? 487 : 500) };
+        },
+        hangup: (c) => host.hangup(c, 'transferred'),
       },
-      hangup: (c) => host.hangup(c, 'transferred'),
-    },
-    call,
-    refer,
-  );
+      call,
+      refer,
+    );
+  });
 }

@@ -3,6 +3,7 @@ import type {
   AccountTransportName,
   ConfigProblem,
   KeepaliveModeName,
+  AcceptReferName,
   MediaEncryptionName,
   SipTransportName,
   SrtpPolicyName,
@@ -27,6 +28,7 @@ const DEFAULT_PORTS: Readonly<Record<AccountTransportName, number>> = {
 };
 const SRTP: readonly SrtpPolicyName[] = ['off', 'optional', 'mandatory'];
 const MEDIA_ENCRYPTION: readonly MediaEncryptionName[] = ['sdes', 'dtls-srtp'];
+const ACCEPT_REFER: readonly AcceptReferName[] = ['pbx', 'any', 'off'];
 const KNOWN_CODECS = ['PCMU', 'PCMA', 'OPUS', 'G722'];
 
 /** Account defaults that come from `sip.*` keys. */
@@ -102,6 +104,7 @@ export function readAccount(
       .map((c) => (c === 'OPUS' ? 'opus' : c)),
     srtp: r.enumOf(a, 'srtp', p, SRTP, 'optional'),
     mediaEncryption: r.enumOf(a, 'media_encryption', p, MEDIA_ENCRYPTION, 'sdes'),
+    acceptRefer: r.enumOf(a, 'accept_refer', p, ACCEPT_REFER, 'pbx'),
     recordCalls: a.record_calls === undefined ? undefined : r.bool(a, 'record_calls', p, false),
     assistant: {
       systemPrompt: r.str(asst, 'system_prompt', `${p}assistant.`) ?? DEFAULT_SYSTEM_PROMPT,

@@ -81,6 +81,7 @@ export const ACCOUNT_ENV: Readonly<Record<string, { field: string; shared: boole
   SIP_CODECS: { field: 'codecs', shared: true },
   SIP_SRTP: { field: 'srtp', shared: true },
   SIP_MEDIA_ENCRYPTION: { field: 'media_encryption', shared: true },
+  SIP_ACCEPT_REFER: { field: 'accept_refer', shared: true },
 };
 
 /** Names whose values are secrets: masked in every message, log line and API answer. */

@@ -17,6 +17,18 @@ export type SrtpPolicyName = 'off' | 'optional' | 'mandatory';
  * and DTLS-SRTP (RFC 5763/5764, @voice-assistant/rtp prepareSecureMedia).
  */
 export type MediaEncryptionName = 'sdes' | 'dtls-srtp';
+
+/**
+ * Which REFERs (RFC 3515: "call this target instead") an account acts on; the new call
+ * uses the account's credentials, so this is a toll-fraud boundary:
+ * - `pbx` (default): only on calls that came from, or went to, the account's registrar or
+ *   outbound proxy (the source address matches it), and the new call goes through it, so
+ *   the PBX's dial plan and permissions for the extension apply; an account without a
+ *   registrar declines every REFER;
+ * - `any`: any call's far end may transfer it anywhere (lab setups, direct SIP peers);
+ * - `off`: every REFER is declined (603).
+ */
+export type AcceptReferName = 'pbx' | 'any' | 'off';
 /** Telephony providers. */
 export type TelephonyProviderName = 'sip' | 'twilio';
 /**
@@ -130,6 +142,8 @@ export interface AccountConfig {
   readonly srtp: SrtpPolicyName;
   /** `media_encryption` (SIP_MEDIA_ENCRYPTION), default `sdes`; see {@link MediaEncryptionName}. */
   readonly mediaEncryption: MediaEncryptionName;
+  /** `accept_refer` (SIP_ACCEPT_REFER), default `pbx`; see {@link AcceptReferName}. */
+  readonly acceptRefer: AcceptReferName;
   readonly assistant: AssistantConfig;
   /** Record this account's calls (overrides the global setting). */
   readonly recordCalls?: boolean | undefined;
