@@ -102,6 +102,15 @@ describe('UserAgent core', () => {
     // a retransmitted INVITE gets the 100 again
     s.transport.inject(rawRequest());
     expect(s.statuses()).toEqual(['SIP/2.0 100 Trying', 'SIP/2.0 100 Trying']);
+    // a retransmission inside the 100 ms window gets the 100 at once, and only once
+    const r = await setup();
+    r.ua.on('invite', () => undefined);
+    r.transport.inject(rawRequest());
+    r.clock.advance(10);
+    r.transport.inject(rawRequest());
+    expect(r.statuses()).toEqual(['SIP/2.0 100 Trying']);
+    r.clock.advance(200);
+    expect(r.statuses()).toEqual(['SIP/2.0 100 Trying']);
     call?.reject(486);
     // a TU that answers at once: no 100 at all, and no timer left behind
     const q = await setup();

@@ -23,7 +23,10 @@ export type TransferResult = 'success' | 'unconfirmed' | 'failed' | 'refused' | 
 export interface ReferWaitOptions {
   /** No NOTIFY at all this long after the REFER's 2xx: `unconfirmed`. Default 5000 ms. */
   readonly firstNotifyMs?: number;
-  /** No final NOTIFY this long after the REFER's 2xx: `timeout`. Default 30000 ms. */
+  /**
+   * No final NOTIFY this long after the REFER's 2xx: `timeout`. Default 60000 ms (a target
+   * may ring for a while; transfer.ts still acts on a final 2xx that comes later).
+   */
   readonly finalMs?: number;
 }
 
@@ -68,7 +71,7 @@ export async function awaitReferResult(
       after(opts.firstNotifyMs ?? 5000, (resolve) => {
         if (!reported) resolve({ result: 'unconfirmed', status: outcome.response.status });
       }),
-      after(opts.finalMs ?? 30_000, (resolve) => resolve({ result: 'timeout', status: undefined })),
+      after(opts.finalMs ?? 60_000, (resolve) => resolve({ result: 'timeout', status: undefined })),
     ]);
   } finally {
     for (const t of timers) clearTimeout(t);

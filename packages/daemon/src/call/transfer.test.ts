@@ -1,10 +1,11 @@
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
-import type { IncomingCall, IncomingRefer, SipRequest } from '@voice-assistant/sip-stack';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Dialog, IncomingCall, IncomingRefer, SipRequest } from '@voice-assistant/sip-stack';
 import type { AccountConfig } from '../config/index.js';
 import { Call } from './call.js';
 import type { CallHost } from './call-host.js';
-import { takeTransfer } from './transfer.js';
+import { fakeOutcome } from './fake-refer-outcome.test-util.js';
+import { blindTransfer, takeTransfer } from './transfer.js';
 
 /** An IncomingRefer that records accept/reject. */
 function fakeRefer(): { refer: IncomingRefer; log: string[] } {
@@ -65,5 +66,63 @@ describe('accept_refer: which REFERs make us place a call (toll-fraud boundary)'
       '202',
     );
     expect((await outcome({ acceptRefer: 'any' }, '192.0.2.66'))[0]).toBe('202');
+  });
+});
+
+/** An active call whose dialog answers REFER with `outcome`; records hang-ups and counted results. */
+function transferable(outcome: ReturnType<typeof fakeOutcome>['outcome']) {
+  const events: string[] = [];
+  const dialog = { state: 'confirmed', refer: () => Promise.resolve(outcome) } as unknown as Dialog & {
+    state: string;
+  };
+  const host = {
+    account: () => ({ name: 'main', domain: 'pbx' }) as AccountConfig,
+    hangup: (_c: Call, reason: string) => {
+      events.push(`hangup ${reason}`);
+      return Promise.resolve();
+    },
+    deps: {
+      metrics: { transfersTotal: { inc: (l: { result: string }) => events.push(`count ${l.result}`) } },
+    },
+  } as unknown as CallHost;
+  const call = new Call(
+    'c1',
+    { callId: 'x@pbx', from: 'sip:alice@pbx', to: 'sip:100@pbx', direction: 'inbound' },
+    'main',
+    pino({ level: 'silent' }),
+  );
+  call.state = 'active';
+  call.dialog = dialog;
+  return { host, call, dialog, events };
+}
+
+describe('blindTransfer: outcomes beyond the plain 2xx / non-2xx NOTIFY', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('the transferee hanging up before its final NOTIFY counts as done (unconfirmed), not failed', async () => {
+    const f = fakeOutcome(202);
+    const t = transferable(f.outcome);
+    const result = blindTransfer(t.host, t.call, '200');
+    await vi.advanceTimersByTimeAsync(10);
+    f.notify(100);
+    t.dialog.state = 'terminated'; // its BYE ended our dialog and with it the subscription
+    f.end(undefined);
+    expect(await result).toBe(true);
+    expect(t.events).toEqual(['count unconfirmed', 'hangup transferred']);
+  });
+
+  it('a final 2xx after the 60 s timeout still makes us leave the call', async () => {
+    const f = fakeOutcome(202);
+    const t = transferable(f.outcome);
+    const result = blindTransfer(t.host, t.call, '200');
+    await vi.advanceTimersByTimeAsync(10);
+    f.notify(180);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(await result).toBe(false); // reported as failed, the call goes on...
+    expect(t.events).toEqual(['count timeout']);
+    f.end(200); // ...until the target answers after all
+    await vi.advanceTimersByTimeAsync(1);
+    expect(t.events).toEqual(['count timeout', 'hangup transferred']);
   });
 });

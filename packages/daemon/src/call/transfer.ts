@@ -48,13 +48,20 @@ async function exclusively(call: Call, transfer: (dialog: Dialog) => Promise<boo
   }
 }
 
-/** Sends the REFER and waits for its outcome; a REFER that cannot be sent counts as refused. */
+/**
+ * Sends the REFER and waits for its outcome; a REFER that cannot be sent counts as refused.
+ * A subscription that ends without a final NOTIFY because the dialog ended (the transferee
+ * hung up on us, as it does once connected, RFC 5589 §6.1) counts as `unconfirmed`, not
+ * `failed`. After a `timeout` the final NOTIFY is still watched for: a late 2xx calls
+ * `lateSuccess` (we are then no longer needed on the call).
+ */
 async function refer(
   call: Call,
   dialog: Dialog,
   uri: string,
   replaces: Dialog | undefined,
   opts: ReferWaitOptions,
+  lateSuccess: () => void,
 ): Promise<ReferResult> {
   let outcome: ReferOutcome;
   try {
@@ -77,7 +84,16 @@ async function refer(
   }
   call.log.info({ status, target: uri }, 'transfer accepted');
   outcome.on('progress', (s, reason) => call.log.debug({ status: s, reason }, 'transfer progress'));
-  return awaitReferResult(outcome, opts);
+  const r = await awaitReferResult(outcome, opts);
+  if (r.result === 'failed' && r.status === undefined && (call.ended || dialog.state === 'terminated'))
+    return { result: 'unconfirmed', status };
+  if (r.result === 'timeout')
+    void outcome.done.then((final) => {
+      if (final === undefined || final < 200 || final >= 300 || call.ended) return;
+      call.log.info({ status: final, target: uri }, 'transfer completed after its timeout: leaving the call');
+      lateSuccess();
+    });
+  return r;
 }
 
 /** Logs and counts the outcome; resolves true when the transfer went through. */
@@ -108,7 +124,7 @@ export async function blindTransfer(
   }
   const uri = targetUri(host.account(call.account), target, /@([^;>]+)/.exec(ourUri(call))?.[1]);
   return exclusively(call, async (dialog) => {
-    const r = await refer(call, dialog, uri, undefined, opts);
+    const r = await refer(call, dialog, uri, undefined, opts, () => void host.hangup(call, 'transferred'));
     const done = finish(host, call, 'blind', uri, r);
     if (done) await host.hangup(call, 'transferred');
     return done;
@@ -139,7 +155,9 @@ export async function attendedTransfer(
       const result = call.ended ? 'failed' : 'no_answer';
       return finish(host, call, 'attended', consult.parties.to, { result, status: consult.sipStatus });
     }
-    const r = await refer(call, dialog, consult.parties.to, consultDialog, opts);
+    const r = await refer(call, dialog, consult.parties.to, consultDialog, opts, () => {
+      void host.hangup(call, 'transferred');
+    });
     const done = finish(host, call, 'attended', consult.parties.to, r);
     if (done) await Promise.all([host.hangup(call, 'transferred'), host.hangup(consult, 'transferred')]);
     else await host.hangup(consult, 'local-hangup');

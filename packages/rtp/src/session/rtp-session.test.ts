@@ -495,12 +495,14 @@ describe('RtpSession', () => {
     for (let i = 0; i < 3; i++) a.sendFrame(tone(i));
     clock.advance(6000); // RTCP due too
     expect(sa.sent).toHaveLength(0); // no plain RTP or RTCP on an encrypted call
-    expect(a.stats().beforeKeys).toBeGreaterThan(3);
+    expect(a.stats().packetsSent).toBe(0); // nothing built or counted (the SR stays honest)
+    expect(a.stats().rtcpSent).toBe(0);
     // The peer got its keys first: its SRTP reaches b before b's keys -> dropped, not played.
     a.setSrtp({ suite, localKey: k1, remoteKey: k2 });
     for (let i = 0; i < 3; i++) a.sendFrame(tone(i));
     clock.tick(60);
     expect(sa.sent.length).toBeGreaterThan(0);
+    expect(sa.sent[0]!.data[1]! & 0x80).toBe(0x80); // the first packet after the keys: marker (RFC 3551 §4.1)
     expect(b.stats().beforeKeys).toBeGreaterThanOrEqual(sa.sent.length); // its own held RTCP counts too
     expect(b.stats().srtpFailures + b.stats().malformed).toBe(0);
     expect(b.stats().jitterBuffer.received).toBe(0);

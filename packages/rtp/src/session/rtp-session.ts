@@ -74,7 +74,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   /** `dgram.send` throws synchronously on a closed socket (released allocation): count it. */
   private safeSend(socket: DatagramSocket | undefined, data: Buffer, port: number, address: string): void {
     if (!socket) return;
-    if (this.o.srtpPending === true && !this.srtpTx) {
+    if (this.awaitingKeys()) {
       this.beforeKeys++; // RFC 5764: nothing in the clear on a DTLS-SRTP call
       return;
     }
@@ -390,7 +390,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.lastTickMs = nowMs;
     this.workDueMs = nowMs;
     const sending = this.direction === 'sendrecv' || this.direction === 'sendonly';
-    if (sending) this.sender.tick(this.sendRtp);
+    // Before DTLS-SRTP keys: the media clock runs on (timestamps stay on real time) but no
+    // packet is built or counted, so the SR's counts are what left and the first real
+    // packet carries the marker bit (RFC 3551 §4.1).
+    if (sending && !this.awaitingKeys()) this.sender.tick(this.sendRtp);
     else this.sender.skipTick();
   };
 
@@ -410,8 +413,13 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.timedOut = true;
       this.emit('timeout');
     }
-    this.rtcp?.tick(nowMs);
+    if (!this.awaitingKeys()) this.rtcp?.tick(nowMs);
   };
+
+  /** A DTLS-SRTP session whose keys are not installed yet (`srtpPending`). */
+  private awaitingKeys(): boolean {
+    return this.o.srtpPending === true && !this.srtpTx;
+  }
 
   /**
    * Emit one ptime frame: pull packets until a frame's worth of PCM is queued (more than

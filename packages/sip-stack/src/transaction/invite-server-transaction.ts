@@ -53,6 +53,8 @@ export class InviteServerTransaction implements ServerTransaction {
   private readonly timerI: TimerSlot;
   private readonly timerL: TimerSlot;
   private readonly timerTrying: TimerSlot;
+  /** Sends the deferred 100 Trying now (set while it waits for `timerTrying`). */
+  private pendingTrying: (() => void) | undefined;
   /** Final status sent, once sent. */
   finalStatus: number | undefined;
   /** Optional observer of failures (Timer H, transport errors). */
@@ -95,12 +97,14 @@ export class InviteServerTransaction implements ServerTransaction {
   sendTryingAfter(delayMs: number, trying: () => SipResponse | undefined): void {
     if (this.responded || this.stateValue !== 'proceeding') return;
     const send = (): void => {
+      this.pendingTrying = undefined;
       if (this.responded || this.stateValue !== 'proceeding') return;
       const res = trying();
       if (res) this.respond(res);
     };
-    if (delayMs <= 0) send();
-    else this.timerTrying.set(send, delayMs);
+    if (delayMs <= 0) return send();
+    this.pendingTrying = send;
+    this.timerTrying.set(send, delayMs);
   }
 
   /**
@@ -110,6 +114,9 @@ export class InviteServerTransaction implements ServerTransaction {
   receiveRequest(): void {
     const s = this.stateValue;
     if ((s === 'proceeding' || s === 'completed') && this.lastBytes) this.transmit(this.lastBytes);
+    // The client retransmitted before our deferred 100 went out (a short T1, or a busy
+    // event loop): send it now rather than let the retransmission go unanswered.
+    else if (s === 'proceeding' && this.pendingTrying) this.pendingTrying();
   }
 
   /**
@@ -138,6 +145,7 @@ export class InviteServerTransaction implements ServerTransaction {
     }
     if (s !== 'proceeding') return;
     this.timerTrying.clear();
+    this.pendingTrying = undefined;
     this.lastBytes = serializeMessage(res);
     this.transmit(this.lastBytes);
     if (res.status < 200) return;
