@@ -305,7 +305,9 @@ export function baresipPeerPorts(phoneOutput: string): number[] {
 /** What a DTLS-SRTP echo-test call looked like from both ends (see {@link measureDtlsEchoCall}). */
 export interface DtlsEchoCall {
   /** The RTP statistics of the daemon's `call ended` log line. */
-  readonly stats?: { srtpFailures: number; packetsReceived: number; packetsSent: number } | undefined;
+  readonly stats?:
+    | { srtpFailures: number; srtcpFailures?: number; packetsReceived: number; packetsSent: number }
+    | undefined;
   /** baresip logged `mnat 'ice' connected` and `DTLS-SRTP complete`. */
   readonly iceConnected: boolean;
   readonly dtlsComplete: boolean;
@@ -351,6 +353,9 @@ export function expectDtlsEchoCall(m: DtlsEchoCall, minPackets = 400): void {
   expect(m.iceConnected, "baresip: mnat 'ice' connected").toBe(true);
   expect(m.dtlsComplete, 'baresip: DTLS-SRTP complete').toBe(true);
   expect(m.stats?.srtpFailures).toBe(0);
+  // baresip 1.0 sends its RTCP BYE outside its SRTP context as it hangs up: that one
+  // SRTCP reject at the end of the call is allowed, no other.
+  expect(m.stats?.srtcpFailures ?? 0).toBeLessThanOrEqual(1);
   expect(m.stats?.packetsReceived).toBeGreaterThan(minPackets);
   expect(m.stats?.packetsSent).toBeGreaterThan(minPackets);
   expect(m.greetingCorr, `greeting correlation ${m.greetingCorr.toFixed(3)}`).toBeGreaterThan(0.8);

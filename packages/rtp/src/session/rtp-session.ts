@@ -53,6 +53,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private closed = false;
   private malformed = 0;
   private srtpFailures = 0;
+  private srtcpFailures = 0;
   private srtpTx: SrtpContext | undefined;
   private srtpRx: SrtpContext | undefined;
   private ignored = 0;
@@ -266,6 +267,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       mos: mosForScale(rFactor, scale),
       malformed: this.malformed,
       srtpFailures: this.srtpFailures,
+      srtcpFailures: this.srtcpFailures,
       ignored: this.ignored,
       beforeKeys: this.beforeKeys,
       rtcpReceived: this.rtcp?.received ?? 0,
@@ -304,7 +306,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       return;
     }
     const outcome = this.rtcp.receive(msg, this.localSsrc, this.clock.now());
-    if (outcome === 'srtp-failed') this.srtpFailures++;
+    if (outcome === 'srtp-failed') this.srtcpFailures++;
     else if (outcome === 'malformed') this.malformed++;
     else {
       // Symmetric RTCP (RFC 4961): answer where valid reports come from.

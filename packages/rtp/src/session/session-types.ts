@@ -150,8 +150,14 @@ export interface RtpStats {
   mos: number;
   /** Received packets that did not parse. */
   malformed: number;
-  /** Received packets rejected by SRTP (authentication, replay). */
+  /** Received RTP packets rejected by SRTP (authentication, replay). */
   srtpFailures: number;
+  /**
+   * Received RTCP packets rejected by SRTCP (authentication, replay). Counted apart from
+   * RTP: some phones send their last RTCP BYE outside the SRTP context as they hang up
+   * (baresip 1.0: one at the end of each DTLS-SRTP call), which says nothing about the media.
+   */
+  srtcpFailures: number;
   /** Packets with a payload type other than audio/DTMF (comfort noise 13, ...). */
   ignored: number;
   /** `srtpPending` sessions: packets received (dropped) and sent (held back) before the keys. */
