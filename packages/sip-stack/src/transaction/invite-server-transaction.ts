@@ -29,7 +29,7 @@
 import type { SipRequest, SipResponse } from '../message/types.js';
 import { serializeMessage } from '../message/serialize.js';
 import type { ServerTransaction, ServerTransactionUser, TransactionDeps } from './transaction.js';
-import { TimerSlot, assertTransition } from './transaction.js';
+import { TimerSlot, assertTransition, slimRequest } from './transaction.js';
 import { backoff, timerG, timerH, timerI, timerL } from './timers.js';
 
 /** States of the INVITE server transaction (RFC 6026 adds Accepted). */
@@ -43,9 +43,13 @@ const TRANSITIONS: Readonly<Record<InviteServerState, readonly InviteServerState
   terminated: [],
 };
 
+/** What `lastBytes` holds in Accepted: something was sent, nothing is resent. */
+const ACCEPTED = Buffer.alloc(0);
+
 /** RFC 3261 §17.2.1 / RFC 6026 INVITE server transaction. */
 export class InviteServerTransaction implements ServerTransaction {
   private stateValue: InviteServerState = 'proceeding';
+  private req: SipRequest;
   private lastBytes: Buffer | undefined;
   private intervalMs: number;
   private readonly timerG: TimerSlot;
@@ -62,15 +66,24 @@ export class InviteServerTransaction implements ServerTransaction {
 
   constructor(
     readonly key: string,
-    readonly request: SipRequest,
+    request: SipRequest,
     private readonly deps: TransactionDeps,
   ) {
+    this.req = request;
     this.timerG = new TimerSlot(deps.clock);
     this.timerH = new TimerSlot(deps.clock);
     this.timerI = new TimerSlot(deps.clock);
     this.timerL = new TimerSlot(deps.clock);
     this.timerTrying = new TimerSlot(deps.clock);
     this.intervalMs = timerG(deps.timers);
+  }
+
+  /**
+   * The request. After the final response only what a response needs is kept (see
+   * {@link slimRequest}): the transaction lives on for 64*T1 to absorb retransmissions.
+   */
+  get request(): SipRequest {
+    return this.req;
   }
 
   /** Current state. */
@@ -150,12 +163,15 @@ export class InviteServerTransaction implements ServerTransaction {
     this.transmit(this.lastBytes);
     if (res.status < 200) return;
     this.finalStatus = res.status;
+    this.req = slimRequest(this.req);
     if (res.status < 300) {
       // RFC 6026 §7.1: 2xx -> Accepted, Timer L.
       this.transition('accepted');
       // Nothing in Accepted reports to the TU (no Timer H; transport errors are ignored),
-      // so let go of it: a call shorter than Timer L (64*T1) is not kept alive by it.
+      // so let go of it: a call shorter than Timer L (64*T1) is not kept alive by it. The
+      // 2xx's bytes are not needed either: the TU retransmits the 2xx (RFC 6026 §7.1).
       this.user = undefined;
+      this.lastBytes = ACCEPTED;
       this.timerL.set(() => this.terminate(), timerL(this.deps.timers));
       return;
     }

@@ -22,7 +22,7 @@
 import type { SipRequest, SipResponse } from '../message/types.js';
 import { serializeMessage } from '../message/serialize.js';
 import type { ServerTransaction, ServerTransactionUser, TransactionDeps } from './transaction.js';
-import { TimerSlot, assertTransition } from './transaction.js';
+import { TimerSlot, assertTransition, slimRequest } from './transaction.js';
 import { timerJ } from './timers.js';
 
 /** States of the non-INVITE server transaction. */
@@ -38,6 +38,7 @@ const TRANSITIONS: Readonly<Record<NonInviteServerState, readonly NonInviteServe
 /** RFC 3261 §17.2.2 non-INVITE server transaction. */
 export class NonInviteServerTransaction implements ServerTransaction {
   private stateValue: NonInviteServerState = 'trying';
+  private req: SipRequest;
   private lastBytes: Buffer | undefined;
   private readonly timerJ: TimerSlot;
   /** Optional observer of failures. */
@@ -45,10 +46,19 @@ export class NonInviteServerTransaction implements ServerTransaction {
 
   constructor(
     readonly key: string,
-    readonly request: SipRequest,
+    request: SipRequest,
     private readonly deps: TransactionDeps,
   ) {
+    this.req = request;
     this.timerJ = new TimerSlot(deps.clock);
+  }
+
+  /**
+   * The request. After the final response only what a response needs is kept (see
+   * {@link slimRequest}): the transaction lives on for 64*T1 to absorb retransmissions.
+   */
+  get request(): SipRequest {
+    return this.req;
   }
 
   /** Current state. */
@@ -79,6 +89,7 @@ export class NonInviteServerTransaction implements ServerTransaction {
     }
     // RFC 3261 §17.2.2: final response -> Completed, Timer J.
     this.transition('completed');
+    this.req = slimRequest(this.req);
     this.transmit(this.lastBytes);
     this.timerJ.set(() => this.terminate(), timerJ(this.deps.timers, this.deps.reliable));
   }

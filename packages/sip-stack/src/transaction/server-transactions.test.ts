@@ -55,6 +55,25 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026)', () => {
     expect(tx.user).toBeUndefined();
   });
 
+  it('keeps only what a response needs of the request after its final response (it lives on for 64*T1)', () => {
+    for (const [method, Tx] of [
+      ['INVITE', InviteServerTransaction],
+      ['BYE', NonInviteServerTransaction],
+    ] as const) {
+      const s = setup(method);
+      const tx = new Tx('k', s.req, s.deps);
+      expect(tx.request).toBe(s.req);
+      tx.respond(s.res(200));
+      expect(tx.request.method).toBe(method);
+      expect(tx.request.uri).toBe(s.req.uri);
+      expect(tx.request.body.length).toBe(0);
+      expect(tx.request.headers.map((h) => h.name).sort()).toEqual(['CSeq', 'Call-ID', 'From', 'To', 'Via']);
+      // a response built from it later is the same as one built from the full request
+      const again = createResponse(tx.request, 500, { toTag: 'local' });
+      expect(again.headers).toEqual(createResponse(s.req, 500, { toTag: 'local' }).headers);
+    }
+  });
+
   it('ACK in Completed -> Confirmed (absorbed), Timer I = T4', () => {
     const s = setup('INVITE');
     const tx = new InviteServerTransaction('k', s.req, s.deps);

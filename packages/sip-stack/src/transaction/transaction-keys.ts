@@ -6,6 +6,15 @@ import type { SipRequest } from '../message/types.js';
 import type { MessageInfo } from '../transport/message-info.js';
 import { MAGIC_COOKIE } from '../transport/message-info.js';
 
+/**
+ * A copy of `s` that holds no reference to the text it was cut from. Keys are built from
+ * slices of a received datagram's text; a key kept for the 64*T1 a finished transaction
+ * lives would keep that whole text alive (V8 sliced and concatenated strings).
+ */
+export function ownString(s: string): string {
+  return (' ' + s).slice(1);
+}
+
 /** RFC 3261 §17.1.3: a response matches by top-Via branch and CSeq method. */
 export function clientKey(branch: string, cseqMethod: string): string {
   return `${branch}|${cseqMethod}`;

@@ -15,7 +15,7 @@ import { InviteClientTransaction } from './invite-client-transaction.js';
 import { NonInviteClientTransaction } from './non-invite-client-transaction.js';
 import { InviteServerTransaction } from './invite-server-transaction.js';
 import { NonInviteServerTransaction } from './non-invite-server-transaction.js';
-import { clientKey, mergeKey, serverKey } from './transaction-keys.js';
+import { clientKey, mergeKey, ownString, serverKey } from './transaction-keys.js';
 import { errorResponse } from '../transport/error-response.js';
 
 /** Either client transaction. */
@@ -38,6 +38,16 @@ export interface TransactionLayerUser {
   onAck(req: SipRequest, info: MessageInfo, source: MessageSource): void;
   /** A response matching no client transaction, e.g. a 2xx retransmission (RFC 3261 §17.1.1.2). */
   onStrayResponse(res: SipResponse, info: MessageInfo, source: MessageSource): void;
+}
+
+/**
+ * Builds the deferred 100 Trying for `req`. A module function on purpose: a closure made
+ * inside `createServer` would share that scope's context with the transaction's long-lived
+ * send/forget closures and keep the whole parsed INVITE (and the datagram text its strings
+ * are sliced from) alive for 64*T1 after the call.
+ */
+function tryingFor(req: SipRequest): () => SipResponse | undefined {
+  return () => errorResponse(req, 100, 'Trying');
 }
 
 /** RFC 3261 §17 transaction layer. */
@@ -176,9 +186,12 @@ export class TransactionLayer {
     req: SipRequest,
     info: MessageInfo,
     source: MessageSource,
-    key: string,
-    mk: string | undefined,
+    wireKey: string,
+    wireMk: string | undefined,
   ): void {
+    // Kept as long as the transaction (up to 64*T1): own copies, not slices of the datagram.
+    const key = ownString(wireKey);
+    const mk = wireMk === undefined ? undefined : ownString(wireMk);
     const target = this.transport.responseTarget(info, source);
     const deps = this.deps(
       target,
@@ -194,7 +207,7 @@ export class TransactionLayer {
       this.servers.set(key, tx);
       this.user?.onRequest(req, info, tx, source);
       // RFC 3261 §17.2.1: 100 Trying unless the TU answers within tryingDelay (< 200 ms).
-      tx.sendTryingAfter(tryingDelay(this.timers), () => errorResponse(req, 100, 'Trying'));
+      tx.sendTryingAfter(tryingDelay(this.timers), tryingFor(req));
       return;
     }
     const tx = new NonInviteServerTransaction(key, req, deps);

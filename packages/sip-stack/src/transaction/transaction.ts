@@ -5,6 +5,7 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
 import type { TimerConfig } from './timers.js';
+import { ownString } from './transaction-keys.js';
 
 /** What a transaction needs from its layer: time, timer values, and a way to send. */
 export interface TransactionDeps {
@@ -88,4 +89,28 @@ export interface ServerTransaction {
   respond(res: SipResponse): void;
   /** True once a final response was sent. */
   readonly finalSent: boolean;
+}
+
+/** The headers a response copies from its request (RFC 3261 §8.2.6.2). */
+const RESPONSE_HEADERS = new Set(['Via', 'From', 'To', 'Call-ID', 'CSeq']);
+const NO_BODY = Buffer.alloc(0);
+
+/**
+ * The request reduced to what building a response needs (Via, From, To, Call-ID, CSeq;
+ * no body): what a server transaction keeps after its final response, while it lives on
+ * for up to 64*T1 to absorb retransmissions (RFC 3261 §17.2, RFC 6026 Timer L). At
+ * thousands of calls per second, keeping every parsed INVITE and BYE for 32 s held
+ * hundreds of megabytes and made every young-generation GC copy them.
+ */
+export function slimRequest(req: SipRequest): SipRequest {
+  return {
+    kind: 'request',
+    method: req.method,
+    uri: ownString(req.uri),
+    version: req.version,
+    headers: req.headers
+      .filter((h) => RESPONSE_HEADERS.has(h.name))
+      .map((h) => ({ name: h.name, value: ownString(h.value) })),
+    body: NO_BODY,
+  };
 }
