@@ -22,7 +22,7 @@
 import type { SipRequest, SipResponse } from '../message/types.js';
 import { serializeMessage } from '../message/serialize.js';
 import type { ServerTransaction, ServerTransactionUser, TransactionDeps } from './transaction.js';
-import { TimerSlot, assertTransition, slimRequest } from './transaction.js';
+import { TimerSlot, assertTransition, ownBytes, slimRequest } from './transaction.js';
 import { timerJ } from './timers.js';
 
 /** States of the non-INVITE server transaction. */
@@ -91,6 +91,9 @@ export class NonInviteServerTransaction implements ServerTransaction {
     this.transition('completed');
     this.req = slimRequest(this.req);
     this.transmit(this.lastBytes);
+    // Kept for Timer J (64*T1 on UDP) to answer retransmissions: in a buffer of its own, as
+    // a small pooled Buffer would keep its whole 8 KB allocation pool alive that long.
+    if (!this.deps.reliable) this.lastBytes = ownBytes(this.lastBytes);
     this.timerJ.set(() => this.terminate(), timerJ(this.deps.timers, this.deps.reliable));
   }
 

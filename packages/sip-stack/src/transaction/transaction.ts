@@ -114,3 +114,10 @@ export function slimRequest(req: SipRequest): SipRequest {
     body: NO_BODY,
   };
 }
+
+/** A copy of `b` in memory of its own (not a slice of a shared allocation pool). */
+export function ownBytes(b: Buffer): Buffer {
+  const out = Buffer.allocUnsafeSlow(b.length);
+  b.copy(out);
+  return out;
+}
