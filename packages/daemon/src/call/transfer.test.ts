@@ -21,10 +21,8 @@ function fakeRefer(): { refer: IncomingRefer; log: string[] } {
   return { refer, log };
 }
 
-/** An active inbound call from `source` on an account with `fields`. */
-function setup(fields: Partial<AccountConfig>, source: string): { host: CallHost; call: Call } {
-  const account = { name: 'main', acceptRefer: 'pbx', ...fields } as AccountConfig;
-  const host = { account: () => account } as unknown as CallHost;
+/** An active inbound call on account `main`. */
+function activeCall(): Call {
   const call = new Call(
     'c1',
     { callId: 'x@pbx', from: 'sip:alice@pbx', to: 'sip:100@pbx', direction: 'inbound' },
@@ -32,6 +30,14 @@ function setup(fields: Partial<AccountConfig>, source: string): { host: CallHost
     pino({ level: 'silent' }),
   );
   call.state = 'active';
+  return call;
+}
+
+/** An active inbound call from `source` on an account with `fields`. */
+function setup(fields: Partial<AccountConfig>, source: string): { host: CallHost; call: Call } {
+  const account = { name: 'main', acceptRefer: 'pbx', ...fields } as AccountConfig;
+  const host = { account: () => account } as unknown as CallHost;
+  const call = activeCall();
   call.incoming = { remote: { address: source, port: 5060, protocol: 'udp' } } as IncomingCall;
   return { host, call };
 }
@@ -85,13 +91,7 @@ function transferable(outcome: ReturnType<typeof fakeOutcome>['outcome']) {
       metrics: { transfersTotal: { inc: (l: { result: string }) => events.push(`count ${l.result}`) } },
     },
   } as unknown as CallHost;
-  const call = new Call(
-    'c1',
-    { callId: 'x@pbx', from: 'sip:alice@pbx', to: 'sip:100@pbx', direction: 'inbound' },
-    'main',
-    pino({ level: 'silent' }),
-  );
-  call.state = 'active';
+  const call = activeCall();
   call.dialog = dialog;
   return { host, call, dialog, events };
 }

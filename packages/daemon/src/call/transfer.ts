@@ -11,7 +11,13 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { Dialog, IncomingRefer, ReferOutcome } from '@voice-assistant/sip-stack';
+import {
+  isSipUri,
+  parseUri,
+  type Dialog,
+  type IncomingRefer,
+  type ReferOutcome,
+} from '@voice-assistant/sip-stack';
 import type { Call } from './call.js';
 import { targetUri } from './call-control.js';
 import type { CallHost } from './call-host.js';
@@ -193,9 +199,8 @@ async function referAllowed(host: CallHost, call: Call): Promise<{ ok: boolean; 
   const source = call.incoming?.remote.address;
   if (source === undefined) return { ok: false, why: 'unknown call source' };
   const hosts = [hostOnly(account.server)];
-  const proxy =
-    account.outboundProxy && /^sips?:(?:[^@;>]*@)?(\[[^\]]+\]|[^:;>]+)/i.exec(account.outboundProxy)?.[1];
-  if (proxy) hosts.push(hostOnly(proxy));
+  const proxy = account.outboundProxy === undefined ? undefined : parseUri(account.outboundProxy);
+  if (isSipUri(proxy)) hosts.push(proxy.host);
   for (const h of hosts) {
     const addrs = isIP(h)
       ? [h]

@@ -301,7 +301,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   private readonly onRtcpMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
     if (!this.rtcp) return;
-    if (this.o.srtpPending === true && !this.srtpRx) {
+    if (this.awaitingKeys()) {
       this.beforeKeys++;
       return;
     }
@@ -321,7 +321,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       return;
     }
     let data = msg;
-    if (this.o.srtpPending === true && !this.srtpRx) {
+    if (this.awaitingKeys()) {
       this.beforeKeys++; // SRTP that overtook our end of the DTLS handshake: not plain RTP
       return;
     }
@@ -418,7 +418,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (!this.awaitingKeys()) this.rtcp?.tick(nowMs);
   };
 
-  /** A DTLS-SRTP session whose keys are not installed yet (`srtpPending`). */
+  /** A DTLS-SRTP session whose keys are not installed yet (`srtpPending`; setSrtp sets both contexts). */
   private awaitingKeys(): boolean {
     return this.o.srtpPending === true && !this.srtpTx;
   }
